@@ -1,0 +1,117 @@
+"""A loaded action: its manifest, generated schema, handler, and the checks that use them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Problem
+from .manifest import ActionManifest, Field
+from .registry import Handler
+from .templating import render_config, template_locations
+from .validation import SchemaChecker
+from .yamlsource import PathPart
+
+__all__ = ["Action", "FieldTree", "check_config"]
+
+# Problems about keys stay even when the value is a template; value problems wait for rendering.
+_KEY_PROBLEMS = frozenset({"unknown_field", "required"})
+
+
+@dataclass(frozen=True)
+class FieldTree:
+    """Labels, secrecy and order of a manifest's fields, looked up by config path."""
+
+    fields: tuple[Field, ...]
+
+    def field_at(self, parts: tuple[PathPart, ...]) -> Field | None:
+        found, fields = None, self.fields
+        for part in parts:
+            match = next((f for f in fields if f.key == part), None)
+            if match is None:
+                break
+            found, fields = match, match.fields or ()
+        return found
+
+    def label_for(self, parts: tuple[PathPart, ...]) -> str | None:
+        found = self.field_at(parts)
+        return found.label if found else None
+
+    def is_secret(self, parts: tuple[PathPart, ...]) -> bool:
+        found = self.field_at(parts)
+        return bool(found and found.secret)
+
+    def order(self, problem: Problem) -> tuple[int, str]:
+        keys = [f.key for f in self.fields]
+        head = problem.location[0] if problem.location else None
+        return (keys.index(head) if head in keys else len(keys), problem.path)
+
+
+def check_config(
+    checker: SchemaChecker,
+    tree: FieldTree,
+    config: Any,
+    context: Mapping[str, Any] | None,
+    *,
+    templates: bool = True,
+) -> tuple[Any, list[Problem]]:
+    """Render ``config`` against ``context``, then validate; returns (rendered, every problem).
+
+    Without a context, templated values cannot be judged yet: their syntax is checked and the
+    problems about their values are held back (keys still count: unknown or missing fields).
+    """
+    if not isinstance(config, Mapping):
+        return config, [Problem("$", "must be an object of field values", code="type")]
+    if not templates:
+        problems = [_labelled(p, tree) for p in checker.problems(config)]
+        return config, sorted(problems, key=tree.order)
+    rendered = render_config(config, context)
+    problems = list(rendered.problems)
+    broken = {p.location for p in problems}
+    deferred = set(template_locations(config)) if context is None else broken
+    for problem in checker.problems(rendered.value):
+        if problem.code not in _KEY_PROBLEMS and _under_any(problem.location, deferred):
+            continue
+        problems.append(problem)
+    problems = [_labelled(p, tree) for p in problems]
+    problems.sort(key=tree.order)
+    return rendered.value, problems
+
+
+def _under_any(parts: tuple[PathPart, ...], roots: set[tuple[PathPart, ...]]) -> bool:
+    return any(parts[: len(root)] == root for root in roots)
+
+
+def _labelled(problem: Problem, tree: FieldTree) -> Problem:
+    if problem.label is not None:
+        return problem
+    return Problem(
+        problem.path,
+        problem.message,
+        label=tree.label_for(problem.location),
+        code=problem.code,
+        location=problem.location,
+    )
+
+
+@dataclass(frozen=True)
+class Action:
+    manifest: ActionManifest
+    schema: Mapping[str, Any]
+    handler: Handler
+    tree: FieldTree = field(init=False)
+    checker: SchemaChecker = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        tree = FieldTree(self.manifest.fields)
+        object.__setattr__(self, "tree", tree)
+        checker = SchemaChecker(self.schema, label_for=tree.label_for, is_secret=tree.is_secret)
+        object.__setattr__(self, "checker", checker)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    def check(self, config: Any, context: Mapping[str, Any] | None) -> tuple[Any, list[Problem]]:
+        return check_config(self.checker, self.tree, config, context)

@@ -1,0 +1,94 @@
+"""``cio-connector``: thin commands over the runtime (argparse keeps a plugin's dependencies small)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import CioConnectorError
+
+__all__ = ["main"]
+
+
+def _actions(args: argparse.Namespace) -> int:
+    from .runtime import load_connector
+
+    connector = load_connector()
+    m = connector.manifest
+    print(f"{m.name} connector {m.version} ({m.id}): {len(connector.actions)} actions")
+    for action in connector.actions.values():
+        fields = ", ".join(
+            f"{f.key}{'' if f.required else '?'}" for f in action.manifest.fields
+        )
+        print(f"  {action.name:<30} {action.manifest.title}: {fields}")
+    return 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    """Regenerate schemas/ from the manifests (or, with --check, fail when they drifted)."""
+    from .bundle import bundle_root
+    from .schema import render_schemas, write_schemas
+    from .runtime import load_connector
+
+    connector = load_connector()
+    files = render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()])
+    folder = Path(args.out) if args.out else bundle_root() / "schemas"
+    if args.check:
+        stale = [name for name, text in files.items() if not (folder / name).is_file() or (folder / name).read_text() != text]
+        for name in stale:
+            print(f"schemas/{name} is out of date; run: cio-connector schemas", file=sys.stderr)
+        return 1 if stale else 0
+    changed = write_schemas(folder, files)
+    print(f"{len(files)} schemas, {len(changed)} changed" + (": " + ", ".join(changed) if changed else ""))
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import serve
+
+    return serve(host=args.host, port=args.port, region=args.region, tls=args.tls, cert_dir=args.cert_dir)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(region=args.region)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cio-connector", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("actions", help="list the actions and their fields").set_defaults(run=_actions)
+    schemas = sub.add_parser("schemas", help="regenerate schemas/ from the manifests")
+    schemas.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    schemas.add_argument("--out", help="write here instead of the bundle's schemas/")
+    schemas.set_defaults(run=_schemas)
+    sandbox = sub.add_parser("sandbox", help="run the local Customer.io simulator")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sandbox.add_argument("--region", choices=["us", "eu"], default="us", help="the simulated workspace's region")
+    sandbox.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed certificate")
+    sandbox.add_argument("--cert-dir", help="where --tls writes its certificate (default: a temp dir)")
+    sandbox.set_defaults(run=_sandbox)
+    demo = sub.add_parser("demo", help="run every action against an in-process sandbox")
+    demo.add_argument("--region", choices=["us", "eu"], default="us")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CioConnectorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The connection: region and credentials, checked, with the hosts they may be sent to."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .actions import FieldTree, check_config
+from .errors import ConnectionConfigError, Problem
+from .manifest import ConnectorManifest
+from .validation import SchemaChecker
+
+__all__ = ["Connection", "ConnectionParser", "MASK", "is_loopback_url"]
+
+MASK = "********"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A checked connection. Secrets are kept out of ``repr`` and never logged."""
+
+    region: str
+    site_id: str
+    track_api_key: str = field(repr=False)
+    app_api_key: str = field(repr=False)
+    track_url: str = ""
+    app_url: str = ""
+    custom_endpoints: bool = False
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.track_api_key, self.app_api_key)
+
+    def cache_key(self) -> tuple[str, ...]:
+        """Identifies the workspace without holding the secret itself."""
+        import hashlib
+
+        digest = hashlib.sha256(f"{self.app_url}\0{self.app_api_key}".encode()).hexdigest()
+        return (self.region, self.app_url, digest)
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ConnectionParser:
+    """Turns connection JSON into a ``Connection``, listing every problem at once."""
+
+    def __init__(self, manifest: ConnectorManifest, schema: Mapping[str, Any]) -> None:
+        self.manifest = manifest
+        self.tree = FieldTree(manifest.connection.fields)
+        self.checker = SchemaChecker(schema, label_for=self.tree.label_for, is_secret=self.tree.is_secret)
+
+    def problems(self, data: Any, *, allow_custom_endpoints: bool = False) -> list[Problem]:
+        _, problems = check_config(self.checker, self.tree, data, None, templates=False)
+        if problems or not isinstance(data, Mapping):
+            return problems
+        endpoints = data.get("endpoints") or {}
+        for name in ("track", "app"):
+            url = endpoints.get(name)
+            if url and not allow_custom_endpoints and not is_loopback_url(url):
+                problems.append(
+                    Problem(
+                        f"$.endpoints.{name}",
+                        "custom endpoints must be a loopback address (127.0.0.1, localhost) unless "
+                        "custom endpoints are explicitly allowed; credentials are never sent elsewhere",
+                        label=self.tree.label_for(("endpoints", name)),
+                        code="endpoint",
+                        location=("endpoints", name),
+                    )
+                )
+        return problems
+
+    def parse(self, data: Any, *, allow_custom_endpoints: bool = False) -> Connection:
+        problems = self.problems(data, allow_custom_endpoints=allow_custom_endpoints)
+        if problems:
+            raise ConnectionConfigError(problems)
+        region = self.manifest.regions[data["region"]]
+        endpoints = data.get("endpoints") or {}
+        return Connection(
+            region=data["region"],
+            site_id=data["site_id"],
+            track_api_key=data["track_api_key"],
+            app_api_key=data["app_api_key"],
+            track_url=(endpoints.get("track") or region.track).rstrip("/"),
+            app_url=(endpoints.get("app") or region.app).rstrip("/"),
+            custom_endpoints=bool(endpoints),
+        )

@@ -1,0 +1,48 @@
+"""Upsert and delete a person, over Track v2 ``/api/v2/entity`` with explicit identifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..registry import handler
+from ..request import ApiRequest
+from .identity import identifiers_for
+from .values import unix_seconds
+
+__all__ = ["ENTITY_PATH", "delete_customer", "entity_request", "upsert_customer"]
+
+ENTITY_PATH = "/api/v2/entity"
+# Attributes Customer.io reads as unix seconds; an ISO date given for them is converted.
+_TIMESTAMP_ATTRIBUTES = ("created_at",)
+
+
+def entity_request(body: dict[str, Any], field_map: Mapping[str, str]) -> ApiRequest:
+    """One Track v2 entity; the same body is a ``/api/v2/batch`` item, so requests can batch."""
+    return ApiRequest("track", "POST", ENTITY_PATH, json=body, field_map=tuple(field_map.items()))
+
+
+def _person(inputs: Mapping[str, Any], action: str) -> dict[str, Any]:
+    identifiers = identifiers_for(inputs["matching_field"], inputs["matching_value"])
+    return {"type": "person", "identifiers": identifiers, "action": action}
+
+
+_MATCHING = {"identifiers": "$.matching_value"}
+
+
+@handler("upsert_customer")
+def upsert_customer(inputs: Mapping[str, Any]) -> ApiRequest:
+    attributes = dict(inputs.get("mappings") or {})
+    for key in _TIMESTAMP_ATTRIBUTES:
+        if isinstance(attributes.get(key), str):
+            try:
+                attributes[key] = unix_seconds(attributes[key])
+            except ValueError:
+                pass  # not a date: Customer.io stores the string as given
+    body = {**_person(inputs, "identify"), "attributes": attributes}
+    return entity_request(body, {**_MATCHING, "attributes": "$.mappings"})
+
+
+@handler("delete_customer")
+def delete_customer(inputs: Mapping[str, Any]) -> ApiRequest:
+    return entity_request(_person(inputs, "delete"), _MATCHING)

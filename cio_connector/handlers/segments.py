@@ -1,0 +1,37 @@
+"""Add a person to, or remove them from, a manual segment (Track v1; v2 has no segment action)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..registry import handler
+from ..request import ApiRequest
+from .identity import raw_cio_id
+
+__all__ = ["add_customer_to_segment", "remove_customer_from_segment", "segment_request"]
+
+
+def segment_request(operation: str, inputs: Mapping[str, Any]) -> ApiRequest:
+    id_type = inputs["matching_field"]
+    value = inputs["matching_value"]
+    if id_type == "cio_id":
+        value = raw_cio_id(value)
+    return ApiRequest(
+        "track",
+        "POST",
+        f"/api/v1/segments/{int(inputs['segment'])}/{operation}",
+        query=(("id_type", id_type),),
+        json={"ids": [value]},
+        field_map=(("ids", "$.matching_value"), ("segment_id", "$.segment"), ("id_type", "$.matching_field")),
+    )
+
+
+@handler("add_customer_to_segment")
+def add_customer_to_segment(inputs: Mapping[str, Any]) -> ApiRequest:
+    return segment_request("add_customers", inputs)
+
+
+@handler("remove_customer_from_segment")
+def remove_customer_from_segment(inputs: Mapping[str, Any]) -> ApiRequest:
+    return segment_request("remove_customers", inputs)

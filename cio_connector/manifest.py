@@ -1,0 +1,318 @@
+"""Manifests: YAML -> meta-schema check -> frozen, strict pydantic models, with positioned problems."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field as PydanticField, ValidationError
+from referencing import Registry, Resource
+
+from .bundle import bundle_root
+from .errors import ManifestError, Problem
+from .validation import SchemaChecker
+from .yamlsource import Located, PathPart, json_path, load_yaml
+
+__all__ = [
+    "ActionManifest",
+    "Choice",
+    "ConnectorManifest",
+    "Constraints",
+    "DynamicOptions",
+    "Field",
+    "FieldGroup",
+    "FieldType",
+    "Region",
+    "Rule",
+    "load_action_manifest",
+    "load_connector_manifest",
+]
+
+FieldType = Literal[
+    "string", "integer", "number", "boolean", "attributes", "datetime", "url", "email", "enum", "object"
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Choice(_Model):
+    value: str | int
+    label: str
+    description: str | None = None
+
+
+class Constraints(_Model):
+    min_length: int | None = None
+    max_length: int | None = None
+    max_bytes: int | None = None
+    pattern: str | None = None
+    pattern_message: str | None = None
+    format: Literal["email", "date-time", "uri"] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_properties: int | None = None
+    key_max_bytes: int | None = None
+    value_max_bytes: int | None = None
+
+
+class DynamicOptions(_Model):
+    source: Literal["segments"]
+    filter: dict[str, str | int | bool] = PydanticField(default_factory=dict)
+
+
+class Field(_Model):
+    key: str
+    label: str
+    type: FieldType
+    description: str | None = None
+    placeholder: str | None = None
+    required: bool = False
+    secret: bool = False
+    advanced: bool = False
+    default: Any = None
+    choices: tuple[Choice, ...] | None = None
+    constraints: Constraints = Constraints()
+    options: DynamicOptions | None = None
+    fields: tuple[Field, ...] | None = None
+
+
+class When(_Model):
+    field: str
+    equals: str | int | bool
+
+
+class Then(_Model):
+    field: str
+    constraints: Constraints
+    message: str
+
+
+class Rule(_Model):
+    when: When
+    then: Then
+
+
+class FieldGroup(_Model):
+    description: str | None = None
+    fields: tuple[Field, ...]
+    rules: tuple[Rule, ...] = ()
+
+
+class Region(_Model):
+    label: str
+    track: str
+    app: str
+
+
+class ConnectionSpec(_Model):
+    fields: tuple[Field, ...]
+
+
+class ConnectorManifest(_Model):
+    id: str
+    name: str
+    version: str
+    description: str
+    regions: dict[str, Region]
+    connection: ConnectionSpec
+    field_groups: dict[str, FieldGroup] = PydanticField(default_factory=dict)
+    actions: tuple[str, ...]
+    source: str = ""
+
+
+class ActionManifest(_Model):
+    """An action with its field groups expanded in place (``use: matching`` -> the two fields)."""
+
+    name: str
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    rules: tuple[Rule, ...] = ()
+    source: str = ""
+
+    def field(self, key: str) -> Field | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+
+@cache
+def _meta_registry() -> Registry:
+    folder = bundle_root() / "schemas"
+    resources = []
+    for name in ("action-manifest.schema.json", "connector-manifest.schema.json"):
+        document = json.loads((folder / name).read_text())
+        resources.append((document["$id"], Resource.from_contents(document)))
+    return Registry().with_resources(resources)
+
+
+def _meta_checker(name: str) -> SchemaChecker:
+    registry = _meta_registry()
+    uri = f"https://cio-connector.local/schemas/{name}.schema.json"
+    return SchemaChecker(registry.contents(uri), registry=registry)
+
+
+def _read(path: Path, source: str) -> Located:
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"), source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ManifestError(
+            [Problem("$", f"not valid YAML: {problem}", source=source, line=line, column=column)]
+        ) from None
+    except OSError as exc:
+        raise ManifestError([Problem("$", f"cannot read: {exc.strerror}", source=source)]) from None
+
+
+def _positioned(problems: Iterable[Problem], doc: Located) -> list[Problem]:
+    return [
+        _problem(doc, problem.location, problem.message, code=problem.code) for problem in problems
+    ]
+
+
+def _check(doc: Located, meta: str) -> None:
+    if not isinstance(doc.data, dict):
+        raise ManifestError([Problem("$", "must be a mapping of keys to values", source=doc.source, line=1, column=1)])
+    problems = _meta_checker(meta).problems(doc.data)
+    if problems:
+        raise ManifestError(_positioned(problems, doc))
+
+
+def _problem(doc: Located, parts: tuple[PathPart, ...], message: str, code: str | None = None) -> Problem:
+    position = doc.position(parts)
+    line, column = position if position else (None, None)
+    return Problem(
+        json_path(parts), message, source=doc.source, line=line, column=column, code=code, location=tuple(parts)
+    )
+
+
+def load_connector_manifest(root: Path | None = None) -> ConnectorManifest:
+    """Read and check ``connector.yaml``; raises ``ManifestError`` listing every problem."""
+    root = root or bundle_root()
+    doc = _read(root / "connector.yaml", "connector.yaml")
+    _check(doc, "connector-manifest")
+    manifest = _parse(ConnectorManifest, {**doc.data, "source": doc.source}, doc)
+    problems = _connector_semantics(manifest, doc)
+    if problems:
+        raise ManifestError(problems)
+    return manifest
+
+
+def load_action_manifest(path: Path, connector: ConnectorManifest, source: str | None = None) -> ActionManifest:
+    """Read and check one ``actions/*.yaml``, expanding ``use:`` field groups from ``connector``."""
+    source = source or f"actions/{path.name}"
+    doc = _read(path, source)
+    _check(doc, "action-manifest")
+    problems: list[Problem] = []
+    fields: list[dict] = []
+    rules: list[dict] = list(doc.data.get("rules", []))
+    for index, item in enumerate(doc.data["fields"]):
+        if "use" not in item:
+            fields.append(item)
+            continue
+        group = connector.field_groups.get(item["use"])
+        if group is None:
+            known = ", ".join(sorted(connector.field_groups)) or "none"
+            problems.append(_problem(doc, ("fields", index, "use"), f"unknown field group {item['use']!r}; known groups: {known}"))
+            continue
+        fields.extend(f.model_dump(exclude_unset=True) for f in group.fields)
+        rules.extend(r.model_dump(exclude_unset=True) for r in group.rules)
+    if problems:
+        raise ManifestError(problems)
+    data = {**doc.data, "fields": fields, "rules": rules, "source": source}
+    action = _parse(ActionManifest, data, doc)
+    problems = _action_semantics(action, doc, expected_name=path.stem)
+    if problems:
+        raise ManifestError(problems)
+    return action
+
+
+def _parse(model: type[_Model], data: dict, doc: Located) -> Any:
+    try:
+        return model.model_validate_json(json.dumps(data))
+    except ValidationError as exc:
+        raise ManifestError(
+            [_problem(doc, tuple(err["loc"]), err["msg"]) for err in exc.errors()]
+        ) from None
+
+
+def _connector_semantics(manifest: ConnectorManifest, doc: Located) -> list[Problem]:
+    problems = _fields_semantics(manifest.connection.fields, doc, ("connection", "fields"))
+    region = next((f for f in manifest.connection.fields if f.key == "region"), None)
+    if region is None or region.type != "enum":
+        problems.append(_problem(doc, ("connection", "fields"), "needs an enum field 'region'"))
+    elif {c.value for c in region.choices or ()} != set(manifest.regions):
+        problems.append(_problem(doc, ("connection", "fields"), "region choices must match the keys of 'regions'"))
+    for name, group in manifest.field_groups.items():
+        base = ("field_groups", name)
+        problems += _fields_semantics(group.fields, doc, (*base, "fields"))
+        problems += _rules_semantics(group.fields, group.rules, doc, (*base, "rules"))
+    return problems
+
+
+def _action_semantics(action: ActionManifest, doc: Located, expected_name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if action.name != expected_name:
+        problems.append(_problem(doc, ("name",), f"must match the file name {expected_name!r}"))
+    seen: set[str] = set()
+    for field in action.fields:
+        if field.key in seen:
+            problems.append(_problem(doc, ("fields",), f"field {field.key!r} is declared twice"))
+        seen.add(field.key)
+    problems += _fields_semantics(action.fields, doc, ("fields",))
+    problems += _rules_semantics(action.fields, action.rules, doc, ("rules",))
+    return problems
+
+
+_APPLIES = {
+    "min_length": {"string", "email", "url"},
+    "max_length": {"string", "email", "url"},
+    "pattern": {"string", "email", "url"},
+    "format": {"string"},
+    "minimum": {"integer", "number"},
+    "maximum": {"integer", "number"},
+    "max_properties": {"attributes"},
+    "key_max_bytes": {"attributes"},
+    "value_max_bytes": {"attributes"},
+    "max_bytes": {"string", "email", "url", "attributes"},
+}
+
+
+def _fields_semantics(fields: Iterable[Field], doc: Located, at: tuple[PathPart, ...]) -> list[Problem]:
+    problems = []
+    for index, field in enumerate(fields):
+        here = (*at, index)
+        for name in field.constraints.model_fields_set:
+            if name in _APPLIES and field.type not in _APPLIES[name]:
+                problems.append(_problem(doc, (*here, "constraints", name), f"does not apply to a field of type {field.type!r}"))
+        if field.options is not None and field.type not in ("integer", "string"):
+            problems.append(_problem(doc, (*here, "options"), "dynamic options need an integer or string field"))
+        if field.choices:
+            values = [c.value for c in field.choices]
+            if len(set(values)) != len(values):
+                problems.append(_problem(doc, (*here, "choices"), "choice values must be unique"))
+            if field.default is not None and field.default not in values:
+                problems.append(_problem(doc, (*here, "default"), f"{field.default!r} is not one of the choices"))
+        if field.fields:
+            problems += _fields_semantics(field.fields, doc, (*here, "fields"))
+    return problems
+
+
+def _rules_semantics(fields: Iterable[Field], rules: Iterable[Rule], doc: Located, at: tuple[PathPart, ...]) -> list[Problem]:
+    by_key = {f.key: f for f in fields}
+    problems = []
+    for index, rule in enumerate(rules):
+        when = by_key.get(rule.when.field)
+        if when is None:
+            problems.append(_problem(doc, (*at, index, "when", "field"), f"unknown field {rule.when.field!r}; known fields: {', '.join(by_key)}"))
+        elif when.choices and rule.when.equals not in [c.value for c in when.choices]:
+            problems.append(_problem(doc, (*at, index, "when", "equals"), f"{rule.when.equals!r} is not one of the choices of {when.key!r}"))
+        if rule.then.field not in by_key:
+            problems.append(_problem(doc, (*at, index, "then", "field"), f"unknown field {rule.then.field!r}; known fields: {', '.join(by_key)}"))
+    return problems

@@ -1,0 +1,159 @@
+"""Customer.io's answers -> results or errors: the status policy, written once for every call."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .connection import Connection
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    FatalApiError,
+    Problem,
+    RegionMismatchError,
+    RetryableApiError,
+)
+from .request import ApiRequest
+
+__all__ = ["error_messages", "interpret", "parse_retry_after", "transport_error"]
+
+_RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522, 524})
+_API_NAMES = {"track": "Track", "app": "App"}
+
+
+def interpret(
+    response: httpx.Response, request: ApiRequest, connection: Connection, *, action: str | None = None
+) -> tuple[int, Any]:
+    """(status, JSON body) for success; raises the right ``CioConnectorError`` otherwise."""
+    status = response.status_code
+    body = _json(response)
+    if 200 <= status < 300:
+        problems = _problems(body, request)
+        if problems:  # 207 partial failure, or a 2xx that still carries errors[]
+            raise FatalApiError(
+                f"Customer.io accepted the call but rejected its content: {problems[0].message}",
+                status=status, action=action, problems=problems,
+            )
+        return status, body
+    if 300 <= status < 400:
+        raise _wrong_region(response, request, connection)
+    if status in (401, 403):
+        raise _auth(request, status)
+    messages = error_messages(body)
+    detail = "; ".join(messages) or response.reason_phrase or "no details"
+    name = _API_NAMES[request.api]
+    if status in _RETRYABLE or status >= 500:
+        raise RetryableApiError(
+            f"Customer.io {name} API answered {status}: {detail}",
+            status=status, action=action, retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+    raise FatalApiError(
+        f"Customer.io {name} API rejected the request ({status}): {detail}",
+        status=status, action=action, problems=_problems(body, request) or _generic(messages, request),
+    )
+
+
+def transport_error(error: Exception, request: ApiRequest, *, action: str | None = None) -> ApiError:
+    """An httpx failure as a retryable error; the message names the host, never credentials."""
+    name = _API_NAMES[request.api]
+    not_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+    kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
+    return RetryableApiError(
+        f"Customer.io {name} API call {kind}: {type(error).__name__}", action=action, not_sent=not_sent
+    )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from ``Retry-After`` (delta-seconds or an HTTP date); None when absent or odd."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def error_messages(body: Any) -> list[str]:
+    """Every message in Customer.io's error shapes: meta.error, meta.errors[], errors[]."""
+    if not isinstance(body, dict):
+        return []
+    out: list[str] = []
+    meta = body.get("meta")
+    if isinstance(meta, dict):
+        if isinstance(meta.get("error"), str):
+            out.append(meta["error"])
+        out += [str(m) for m in meta.get("errors") or [] if m]
+    for item in body.get("errors") or []:
+        if isinstance(item, dict):
+            text = item.get("message") or item.get("detail") or item.get("reason")
+            if text:
+                out.append(str(text))
+        elif item:
+            out.append(str(item))
+    return out
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        return {"raw": response.text[:500]}
+
+
+def _problems(body: Any, request: ApiRequest) -> list[Problem]:
+    """Structured errors[] items mapped back to the config field they came from."""
+    if not isinstance(body, dict) or not isinstance(body.get("errors"), list):
+        return []
+    problems = []
+    for item in body["errors"]:
+        if not isinstance(item, dict):
+            continue
+        message = item.get("message") or item.get("detail") or item.get("reason") or "rejected"
+        path = request.config_path_for(item.get("field")) or "$"
+        code = item.get("reason")
+        if "batch_index" in item:
+            code = f"batch_index={item['batch_index']}" + (f" {code}" if code else "")
+        problems.append(Problem(path, str(message), code=code))
+    return problems
+
+
+def _generic(messages: list[str], request: ApiRequest) -> list[Problem]:
+    return [Problem("$", message) for message in messages]
+
+
+def _other_region(connection: Connection, location: str) -> str:
+    host = urlsplit(location).hostname or ""
+    if "-eu" in host or "/eu" in urlsplit(location).path[:4]:
+        return "eu"
+    if location:
+        return "us" if connection.region == "eu" else "eu"
+    return "eu" if connection.region == "us" else "us"
+
+
+def _wrong_region(response: httpx.Response, request: ApiRequest, connection: Connection) -> RegionMismatchError:
+    actual = _other_region(connection, response.headers.get("location", ""))
+    name = _API_NAMES[request.api]
+    message = (
+        f"Customer.io redirected the {name} API call ({response.status_code}): this workspace is in "
+        f"{actual.upper()}, not {connection.region.upper()}; choose {actual.upper()} as the region"
+    )
+    return RegionMismatchError(message, actual_region=actual, status=response.status_code)
+
+
+def _auth(request: ApiRequest, status: int) -> AuthenticationError:
+    if request.api == "app":
+        return AuthenticationError(f"App API key is wrong (Customer.io answered {status})", credential="app", status=status)
+    return AuthenticationError(
+        f"Site ID or Track API key is wrong (Customer.io answered {status})", credential="track", status=status
+    )

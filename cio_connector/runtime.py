@@ -1,0 +1,228 @@
+"""The connector a host loads: validate -> render -> dispatch -> send -> result, in one place."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .actions import Action
+from .bundle import bundle_root
+from .check import ConnectionReport, run_checks
+from .connection import Connection, ConnectionParser
+from .errors import ConnectionConfigError, InputError, ManifestError, Problem
+from .http import CioClient, describe_request
+from .manifest import ConnectorManifest, load_action_manifest, load_connector_manifest
+from .options import OptionsCache, fetch_options
+from .registry import HandlerRegistry, handlers
+from .request import ApiRequest
+from .schema import action_schema, connection_schema
+
+__all__ = ["ActionResult", "Connector", "load_connector"]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did: the request (credentials masked) and Customer.io's answer."""
+
+    action: str
+    request: Mapping[str, Any]
+    dry_run: bool = False
+    status: int | None = None
+    response: Any = None
+    attempts: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "dry_run": self.dry_run,
+            "request": dict(self.request),
+            "status": self.status,
+            "response": self.response,
+            "attempts": self.attempts,
+        }
+
+
+@dataclass
+class Connector:
+    manifest: ConnectorManifest
+    actions: Mapping[str, Action]
+    connection_schema: Mapping[str, Any]
+    options_cache: OptionsCache = field(default_factory=OptionsCache)
+
+    def __post_init__(self) -> None:
+        self._connections = ConnectionParser(self.manifest, self.connection_schema)
+
+    # -- actions ---------------------------------------------------------------------------
+    def action(self, name: str) -> Action:
+        try:
+            return self.actions[name]
+        except KeyError:
+            known = ", ".join(self.actions)
+            raise InputError(
+                [Problem("$", f"unknown action {name!r}; known actions: {known}", code="unknown_action")],
+                action=name,
+            ) from None
+
+    def validate(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> list[Problem]:
+        """Every problem with ``config``. Without a record, templated values are checked for syntax only."""
+        return self.action(action).check(config, _context(record, context))[1]
+
+    def prepare(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The rendered, validated inputs a handler receives; raises ``InputError`` with all problems."""
+        ctx = _context(record, context)
+        rendered, problems = self.action(action).check(config, ctx if ctx is not None else {"record": {}})
+        if problems:
+            raise InputError(problems, action=action)
+        return dict(rendered)
+
+    def build_request(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
+        inputs = self.prepare(action, config, record=record, context=context)
+        return self.action(action).handler(inputs)
+
+    def execute(
+        self,
+        action: str,
+        config: Any,
+        connection: Any,
+        *,
+        record: Any = None,
+        context: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+        client: CioClient | None = None,
+        allow_custom_endpoints: bool = False,
+    ) -> ActionResult:
+        """Validate, build the request, and send it (or, with ``dry_run``, only describe it)."""
+        conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        request = self.build_request(action, config, record=record, context=context)
+        described = describe_request(conn, request)
+        if dry_run:
+            return ActionResult(action, described, dry_run=True)
+        owned = client is None
+        client = client or CioClient(conn)
+        try:
+            response = client.send(request, action=action)
+        finally:
+            if owned:
+                client.close()
+        return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
+
+    # -- connection ------------------------------------------------------------------------
+    def validate_connection(self, connection: Any, *, allow_custom_endpoints: bool = False) -> list[Problem]:
+        return self._connections.problems(connection, allow_custom_endpoints=allow_custom_endpoints)
+
+    def connection(self, connection: Any, *, allow_custom_endpoints: bool = False) -> Connection:
+        if isinstance(connection, Connection):
+            return connection
+        return self._connections.parse(connection, allow_custom_endpoints=allow_custom_endpoints)
+
+    def check_connection(
+        self,
+        connection: Any,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        allow_custom_endpoints: bool = False,
+        client: CioClient | None = None,
+    ) -> ConnectionReport:
+        """Each credential and the region checked against Customer.io; never raises for a bad key."""
+        from .check import Check
+
+        try:
+            conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        except ConnectionConfigError as exc:
+            return ConnectionReport(tuple(Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems))
+        owned = client is None
+        client = client or CioClient(conn, transport=transport)
+        try:
+            return run_checks(conn, client)
+        finally:
+            if owned:
+                client.close()
+
+    def options(
+        self,
+        action: str,
+        field_key: str,
+        connection: Any,
+        *,
+        client: CioClient | None = None,
+        allow_custom_endpoints: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Live choices for a field with dynamic options, e.g. the manual segments."""
+        spec = self.action(action).manifest.field(field_key)
+        if spec is None or spec.options is None:
+            dynamic = [f.key for f in self.action(action).manifest.fields if f.options]
+            raise InputError(
+                [Problem(f"$.{field_key}", f"has no dynamic options; fields with options: {', '.join(dynamic) or 'none'}", code="no_options")],
+                action=action,
+            )
+        conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        key = (*conn.cache_key(), spec.options.model_dump_json())
+
+        def load() -> list[dict[str, Any]]:
+            owned = client is None
+            active = client or CioClient(conn)
+            try:
+                return fetch_options(spec.options, active)
+            finally:
+                if owned:
+                    active.close()
+
+        return self.options_cache.get(key, load)
+
+
+def _check_name(problem: Problem) -> str:
+    return str(problem.location[0]) if problem.location else "connection"
+
+
+def _context(record: Any, context: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if record is None and context is None:
+        return None
+    return {**(context or {}), "record": record if record is not None else {}}
+
+
+def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None = None) -> Connector:
+    """Load ``connector.yaml`` and every action it lists, with their handlers.
+
+    Schemas are generated from the manifests on load (what the committed ``schemas/`` must equal);
+    every listed action needs a manifest and a handler, and every handler a manifest.
+    """
+    from . import handlers as _register  # noqa: F401  (registers the shipped handlers)
+
+    root = root or bundle_root()
+    registry = registry or handlers
+    manifest = load_connector_manifest(root)
+    problems: list[Problem] = []
+    actions: dict[str, Action] = {}
+    files = {path.stem: path for path in sorted((root / "actions").glob("*.yaml"))}
+    for name in manifest.actions:
+        if name not in files:
+            problems.append(Problem("$.actions", f"action {name!r} has no manifest actions/{name}.yaml", source="connector.yaml"))
+    for stem in files:
+        if stem not in manifest.actions:
+            problems.append(Problem("$.actions", f"actions/{stem}.yaml is not listed in connector.yaml", source="connector.yaml"))
+    for name in sorted(registry.names() - set(manifest.actions)):
+        problems.append(Problem("$.actions", f"handler {name!r} has no action in connector.yaml", source="connector.yaml"))
+    for name in manifest.actions:
+        if name not in files:
+            continue
+        try:
+            action_manifest = load_action_manifest(files[name], manifest)
+        except ManifestError as exc:
+            problems.extend(exc.problems)
+            continue
+        if name not in registry.names():
+            problems.append(Problem("$.name", f"action {name!r} has no registered handler", source=f"actions/{name}.yaml"))
+            continue
+        actions[name] = Action(action_manifest, action_schema(manifest, action_manifest), registry.get(name))
+    if problems:
+        raise ManifestError(problems)
+    return Connector(manifest, actions, connection_schema(manifest))
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)

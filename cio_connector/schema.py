@@ -1,0 +1,199 @@
+"""Manifest -> JSON Schema (draft 2020-12) for action inputs and the connection; writes schemas/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .limits import UNIX_SECONDS_MAX
+from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule
+from .validation import MAX_BYTES, MESSAGE
+
+__all__ = [
+    "DRAFT",
+    "EMAIL_PATTERN",
+    "ISO_DATETIME_PATTERN",
+    "URL_PATTERN",
+    "action_schema",
+    "connection_schema",
+    "field_schema",
+    "render_schemas",
+    "write_schemas",
+]
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+OPTIONS = "x-dynamic-options"
+
+# Formats are annotations in 2020-12 and validators differ on them, so every format we rely on is
+# also spelled as a pattern: any runtime that validates our schemas reaches the same verdict.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+URL_PATTERN = r"^(https?://[^\s/?#]+[^\s]*|/[^\s]*)$"
+ISO_DATETIME_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def _constraints(c: Constraints) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if c.format == "email":
+        out.update(format="email", pattern=EMAIL_PATTERN)
+    elif c.format == "uri":
+        out.update(format="uri", pattern=URL_PATTERN)
+    elif c.format == "date-time":
+        out.update(format="date-time", pattern=ISO_DATETIME_PATTERN)
+    simple = {
+        "min_length": "minLength",
+        "max_length": "maxLength",
+        "pattern": "pattern",
+        "minimum": "minimum",
+        "maximum": "maximum",
+        "max_properties": "maxProperties",
+        "max_bytes": MAX_BYTES,
+    }
+    for name, keyword in simple.items():
+        value = getattr(c, name)
+        if value is not None:
+            out[keyword] = int(value) if isinstance(value, float) and value.is_integer() else value
+    if c.pattern_message:
+        out[MESSAGE] = c.pattern_message
+    return out
+
+
+def _typed(field: Field) -> dict[str, Any]:
+    kind = field.type
+    c = field.constraints
+    if kind == "enum":
+        values = [choice.value for choice in field.choices or ()]
+        json_type = "integer" if all(isinstance(v, int) for v in values) else "string"
+        return {
+            "type": json_type,
+            "oneOf": [{"const": ch.value, "title": ch.label} for ch in field.choices or ()],
+        }
+    if kind == "email":
+        return {"type": "string", "format": "email", "pattern": EMAIL_PATTERN, MESSAGE: "must be an email address", **_constraints(c)}
+    if kind == "url":
+        return {
+            "type": "string",
+            "format": "uri-reference",
+            "pattern": URL_PATTERN,
+            MESSAGE: "must be an http(s) URL or a path starting with /",
+            **_constraints(c),
+        }
+    if kind == "datetime":
+        return {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": UNIX_SECONDS_MAX},
+                {"type": "string", "format": "date-time", "pattern": ISO_DATETIME_PATTERN},
+            ],
+            MESSAGE: "must be an ISO-8601 date-time (2024-05-01T12:00:00Z) or unix seconds (not milliseconds)",
+        }
+    if kind == "attributes":
+        schema: dict[str, Any] = {"type": "object"}
+        names: dict[str, Any] = {"minLength": 1}
+        if c.key_max_bytes:
+            names[MAX_BYTES] = c.key_max_bytes
+        schema["propertyNames"] = names
+        if c.value_max_bytes:
+            schema["additionalProperties"] = {MAX_BYTES: c.value_max_bytes}
+        if c.max_properties:
+            schema["maxProperties"] = c.max_properties
+        if c.max_bytes:
+            schema[MAX_BYTES] = c.max_bytes
+        return schema
+    if kind == "object":
+        return _object(field.fields or ())
+    return {"type": kind, **_constraints(c)}
+
+
+def field_schema(field: Field) -> dict[str, Any]:
+    """One field's JSON Schema, with the UI hints forms need (title, writeOnly, x- extensions)."""
+    schema: dict[str, Any] = {"title": field.label}
+    if field.description:
+        schema["description"] = " ".join(field.description.split())
+    schema.update(_typed(field))
+    if field.default is not None:
+        schema["default"] = field.default
+    if field.secret:
+        schema["writeOnly"] = True
+    if field.placeholder:
+        schema["x-placeholder"] = field.placeholder
+    if field.advanced:
+        schema["x-advanced"] = True
+    if field.options:
+        schema[OPTIONS] = field.options.model_dump(exclude_defaults=True)
+    return schema
+
+
+def _object(fields: Iterable[Field], rules: Iterable[Rule] = ()) -> dict[str, Any]:
+    fields = tuple(fields)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {f.key: field_schema(f) for f in fields},
+        "required": [f.key for f in fields if f.required],
+        "additionalProperties": False,
+    }
+    conditions = [_rule(rule) for rule in rules]
+    if conditions:
+        schema["allOf"] = conditions
+    return schema
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    when, then = rule.when, rule.then
+    return {
+        "if": {"properties": {when.field: {"const": when.equals}}, "required": [when.field]},
+        "then": {"properties": {then.field: {**_constraints(then.constraints), MESSAGE: then.message}}},
+    }
+
+
+def action_schema(connector: ConnectorManifest, action: ActionManifest) -> dict[str, Any]:
+    return {
+        "$schema": DRAFT,
+        "$id": f"urn:cio-connector:{connector.id}:action:{action.name}",
+        "title": action.title,
+        "description": " ".join(action.description.split()),
+        **_object(action.fields, action.rules),
+        "x-action": action.name,
+        "x-connector": {"id": connector.id, "version": connector.version},
+    }
+
+
+def connection_schema(connector: ConnectorManifest) -> dict[str, Any]:
+    return {
+        "$schema": DRAFT,
+        "$id": f"urn:cio-connector:{connector.id}:connection",
+        "title": f"{connector.name} connection",
+        "description": " ".join(connector.description.split()),
+        **_object(connector.connection.fields),
+        "x-connector": {"id": connector.id, "version": connector.version},
+    }
+
+
+def render_schemas(connector: ConnectorManifest, actions: Iterable[ActionManifest]) -> dict[str, str]:
+    """Every generated file, relative to ``schemas/``, as the exact text to commit."""
+    files = {"connection.json": _dump(connection_schema(connector))}
+    for action in actions:
+        files[f"actions/{action.name}.json"] = _dump(action_schema(connector, action))
+    return files
+
+
+def write_schemas(folder: Path, files: dict[str, str]) -> list[str]:
+    """Write ``files`` under ``folder``; returns the names that changed. Stale action files go."""
+    changed = []
+    for name, text in files.items():
+        path = folder / name
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            changed.append(name)
+    for stale in (folder / "actions").glob("*.json"):
+        if f"actions/{stale.name}" not in files:
+            stale.unlink()
+            changed.append(f"actions/{stale.name} (removed)")
+    return changed
+
+
+def _dump(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,109 @@
+"""Jinja2 templates in config values, rendered in a sandbox against the record a workflow passes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import Problem
+from .yamlsource import PathPart, json_path
+
+__all__ = ["Rendered", "is_template", "render_config", "template_locations", "to_json_value"]
+
+_MARKERS = ("{{", "{%", "{#")
+# "{{ expr }}" alone keeps the expression's own type (a number stays a number).
+_SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}\s*$", re.S)
+
+
+def is_template(value: Any) -> bool:
+    return isinstance(value, str) and any(marker in value for marker in _MARKERS)
+
+
+@cache
+def _environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def template_locations(config: Any, at: tuple[PathPart, ...] = ()) -> Iterator[tuple[PathPart, ...]]:
+    """Paths of every templated string value in ``config``."""
+    if isinstance(config, Mapping):
+        for key, value in config.items():
+            yield from template_locations(value, (*at, key))
+    elif isinstance(config, list):
+        for index, value in enumerate(config):
+            yield from template_locations(value, (*at, index))
+    elif is_template(config):
+        yield at
+
+
+class Rendered:
+    """The result of rendering: the new config and the problems met on the way."""
+
+    def __init__(self, value: Any, problems: list[Problem]) -> None:
+        self.value = value
+        self.problems = problems
+
+
+def render_config(config: Any, context: Mapping[str, Any] | None) -> Rendered:
+    """Render templated values against ``context`` (``{"record": {...}}``).
+
+    With ``context`` None only the syntax is checked and templated values are left as they are, so
+    a stored config can be validated before any record exists.
+    """
+    problems: list[Problem] = []
+    value = _render(config, (), context, problems)
+    return Rendered(value, problems)
+
+
+def _render(value: Any, at: tuple[PathPart, ...], context: Mapping[str, Any] | None, problems: list[Problem]) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _render(item, (*at, key), context, problems) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render(item, (*at, index), context, problems) for index, item in enumerate(value)]
+    if not is_template(value):
+        return value
+    try:
+        return _render_one(value, context)
+    except TemplateError as exc:
+        problems.append(Problem(json_path(at), f"template error: {exc.message or exc}", code="template", location=at))
+    except Exception as exc:  # a record's own __getattr__ or a filter raising: still the field's problem
+        problems.append(Problem(json_path(at), f"template error: {type(exc).__name__}: {exc}", code="template", location=at))
+    return value
+
+
+def _render_one(text: str, context: Mapping[str, Any] | None) -> Any:
+    env = _environment()
+    single = _SINGLE_EXPRESSION.match(text)
+    if single:
+        expression = env.compile_expression(single["expr"], undefined_to_none=False)
+        if context is None:
+            return text
+        result = expression(**context)
+        if isinstance(result, Undefined):
+            result._fail_with_undefined_error()
+        return to_json_value(result)
+    template = env.from_string(text)
+    return text if context is None else template.render(**context)
+
+
+def to_json_value(value: Any) -> Any:
+    """Make a rendered Python value JSON-shaped: datetimes become unix seconds, tuples lists."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return int(aware.timestamp())
+    if isinstance(value, dt.date):
+        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp())
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_json_value(v) for v in value]
+    return value

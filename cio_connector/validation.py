@@ -1,0 +1,174 @@
+"""JSON Schema checking that reports every problem with a path, a label and a plain message."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+
+from .errors import Problem
+from .yamlsource import PathPart, json_path
+
+__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "json_size", "size_in_bytes"]
+
+#: Our two schema extensions: a byte limit (UTF-8 for strings, compact JSON otherwise) and the
+#: human message to show when the subschema carrying it fails.
+MAX_BYTES = "x-maxBytes"
+MESSAGE = "x-message"
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON, the way Customer.io measures payloads."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def size_in_bytes(value: Any) -> int:
+    return len(value.encode()) if isinstance(value, str) else json_size(value)
+
+
+def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+    size = size_in_bytes(instance)
+    if size > limit:
+        yield ValidationError(f"is {size:,} bytes; at most {limit:,} bytes allowed")
+
+
+_Validator = validators.extend(Draft202012Validator, {MAX_BYTES: _max_bytes})
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+
+LabelLookup = Callable[[tuple[PathPart, ...]], "str | None"]
+
+
+class SchemaChecker:
+    """Validates instances against one schema and turns every failure into a ``Problem``."""
+
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        *,
+        label_for: LabelLookup | None = None,
+        is_secret: Callable[[tuple[PathPart, ...]], bool] | None = None,
+        registry: Any = None,
+    ) -> None:
+        kwargs = {"registry": registry} if registry is not None else {}
+        self._validator = _Validator(schema, **kwargs)
+        self._label_for = label_for or (lambda parts: None)
+        self._is_secret = is_secret or (lambda parts: False)
+
+    def problems(self, instance: Any) -> list[Problem]:
+        found: dict[tuple[str, str], Problem] = {}
+        for error in self._validator.iter_errors(instance):
+            for parts, message, code in _explain(error):
+                problem = Problem(
+                    json_path(parts),
+                    self._redact(parts, message, error),
+                    label=self._label_for(parts),
+                    code=code,
+                    location=parts,
+                )
+                found.setdefault((problem.path, problem.message), problem)
+        return list(found.values())
+
+    def _redact(self, parts: tuple[PathPart, ...], message: str, error: ValidationError) -> str:
+        if self._is_secret(parts) and _mentions_value(message, error.instance):
+            return "is invalid"
+        return message
+
+
+def _mentions_value(message: str, instance: Any) -> bool:
+    return isinstance(instance, str) and bool(instance) and instance in message
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str, str]]:
+    """Yield (path parts, message, code) for one jsonschema error; one error may name several keys."""
+    parts = tuple(error.absolute_path)
+    kind = str(error.validator)
+    value = error.validator_value
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if "propertyNames" in error.relative_schema_path:
+        yield (*parts, str(error.instance)), f"name {_plain(error)}", "property_name"
+    elif kind == "required":
+        for key in value:
+            if isinstance(error.instance, Mapping) and key not in error.instance:
+                yield (*parts, key), "is required", "required"
+    elif kind == "additionalProperties" and value is False:
+        known = list(schema.get("properties", {}))
+        for key in error.instance:
+            if key not in known:
+                listing = ", ".join(known) if known else "none"
+                yield (*parts, key), f"unknown field; known fields: {listing}", "unknown_field"
+    elif MESSAGE in schema and kind not in ("type",):
+        yield parts, str(schema[MESSAGE]), kind
+    else:
+        yield parts, _plain(error), kind
+
+
+def _plain(error: ValidationError) -> str:
+    kind, value, instance = str(error.validator), error.validator_value, error.instance
+    if kind == "type":
+        wanted = value if isinstance(value, list) else [value]
+        names = " or ".join(_TYPE_NAMES.get(name, name) for name in wanted)
+        return f"must be {names}, not {_type_of(instance)}"
+    if kind == "minLength":
+        return "must not be empty" if value == 1 else f"must be at least {value} characters"
+    if kind == "maxLength":
+        return f"is {len(instance)} characters; at most {value} allowed"
+    if kind == "pattern":
+        return f"does not match the pattern {value}"
+    if kind == "minimum":
+        return f"must be at least {value}"
+    if kind == "maximum":
+        return f"must be at most {value}"
+    if kind == "maxProperties":
+        return f"has {len(instance)} entries; at most {value} allowed"
+    if kind == "minItems":
+        return f"must have at least {value} items"
+    if kind in ("oneOf", "anyOf") and _is_choice_list(value):
+        allowed = ", ".join(_choice_text(choice) for choice in value)
+        return f"{instance!r} is not one of: {allowed}" if _short(instance) else f"must be one of: {allowed}"
+    if kind in ("enum",):
+        return f"must be one of: {', '.join(map(repr, value))}"
+    if kind == "const":
+        return f"must be {value!r}"
+    return error.message
+
+
+def _is_choice_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(item, Mapping) and "const" in item for item in value
+    )
+
+
+def _choice_text(choice: Mapping[str, Any]) -> str:
+    title = choice.get("title")
+    return f"{choice['const']} ({title})" if title else str(choice["const"])
+
+
+def _short(instance: Any) -> bool:
+    return isinstance(instance, (str, int, float)) and len(repr(instance)) <= 60
+
+
+def _type_of(instance: Any) -> str:
+    if isinstance(instance, bool):
+        return "a boolean"
+    if isinstance(instance, int):
+        return "an integer"
+    if isinstance(instance, float):
+        return "a number"
+    if isinstance(instance, str):
+        return "a string"
+    if isinstance(instance, list):
+        return "a list"
+    if isinstance(instance, Mapping):
+        return "an object"
+    return "null" if instance is None else type(instance).__name__
