@@ -46,6 +46,9 @@ _TYPE_NAMES = {
     "null": "null",
 }
 
+# ``x-message`` explains a failed shape (pattern, format, choice); sizes and types speak for themselves.
+_SHAPE_KEYWORDS = frozenset({"pattern", "format", "anyOf", "oneOf", "const", "enum", "not"})
+
 LabelLookup = Callable[[tuple[PathPart, ...]], "str | None"]
 
 
@@ -107,7 +110,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
             if key not in known:
                 listing = ", ".join(known) if known else "none"
                 yield (*parts, key), f"unknown field; known fields: {listing}", "unknown_field"
-    elif MESSAGE in schema and kind not in ("type",):
+    elif MESSAGE in schema and kind in _SHAPE_KEYWORDS:
         yield parts, str(schema[MESSAGE]), kind
     else:
         yield parts, _plain(error), kind

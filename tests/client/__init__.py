@@ -1,0 +1,1 @@
+"""Client, handlers, status policy and connection check, against httpx.MockTransport."""

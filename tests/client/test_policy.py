@@ -1,0 +1,181 @@
+"""The status policy as a table: each answer -> error class, attempts made, message."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cio_connector import (
+    AsyncCioClient,
+    AuthenticationError,
+    FatalApiError,
+    RegionMismatchError,
+    RetryableApiError,
+    RetryPolicy,
+)
+from cio_connector.policy import error_messages, parse_retry_after
+from cio_connector.request import ApiRequest
+
+from .conftest import SECRETS, Recorder, checked_connection
+
+IDENTIFY = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"}, "action": "identify"}, field_map=(("identifiers", "$.matching_value"), ("attributes", "$.mappings")))
+EVENT_NO_ID = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"}, "action": "event", "name": "x"})
+SEGMENTS = ApiRequest("app", "GET", "/v1/segments")
+
+# (status, headers, body, request, error class or None, attempts, message fragment)
+TABLE = [
+    (200, {}, {}, IDENTIFY, None, 1, None),
+    (400, {}, {"errors": [{"reason": "invalid", "field": "identifiers.email", "message": "email is invalid"}]}, IDENTIFY, FatalApiError, 1, "email is invalid"),
+    (400, {}, {"meta": {"error": "name cannot be blank"}}, IDENTIFY, FatalApiError, 1, "name cannot be blank"),
+    (400, {}, {"meta": {"errors": ["too many attributes", "value too long"]}}, IDENTIFY, FatalApiError, 1, "too many attributes; value too long"),
+    (404, {}, {"errors": [{"detail": "segment not found", "status": "404"}]}, SEGMENTS, FatalApiError, 1, "segment not found"),
+    (401, {}, {}, IDENTIFY, AuthenticationError, 1, "Site ID or Track API key is wrong"),
+    (403, {}, {}, IDENTIFY, AuthenticationError, 1, "Site ID or Track API key is wrong"),
+    (401, {}, {"errors": [{"detail": "Unauthorized"}]}, SEGMENTS, AuthenticationError, 1, "App API key is wrong"),
+    (301, {"location": "https://api-eu.customer.io/v1/segments"}, {"errors": [{"detail": "wrong datacenter", "status": "301"}]}, SEGMENTS, RegionMismatchError, 1, "this workspace is in EU"),
+    (307, {"location": "https://track-eu.customer.io/api/v2/entity"}, {}, IDENTIFY, RegionMismatchError, 1, "choose EU"),
+    (408, {}, {}, IDENTIFY, RetryableApiError, 4, "answered 408"),
+    (429, {}, {"meta": {"error": "rate limited"}}, IDENTIFY, RetryableApiError, 4, "rate limited"),
+    (429, {}, {}, EVENT_NO_ID, RetryableApiError, 4, "answered 429"),
+    (500, {}, {}, IDENTIFY, RetryableApiError, 4, "answered 500"),
+    (500, {}, {}, EVENT_NO_ID, RetryableApiError, 1, "answered 500"),
+    (502, {}, "<html>bad gateway</html>", IDENTIFY, RetryableApiError, 4, "answered 502"),
+    (503, {}, {}, EVENT_NO_ID, RetryableApiError, 4, "answered 503"),
+    (207, {}, {"errors": [{"batch_index": 0, "reason": "required", "field": "attributes.plan", "message": "plan too long"}]}, IDENTIFY, FatalApiError, 1, "plan too long"),
+    (200, {}, {"errors": [{"reason": "invalid", "field": "identifiers", "message": "bad id"}]}, IDENTIFY, FatalApiError, 1, "bad id"),
+]
+
+
+def _response(status, headers, body):
+    if isinstance(body, str):
+        return httpx.Response(status, headers=headers, text=body)
+    return httpx.Response(status, headers=headers, json=body)
+
+
+@pytest.mark.parametrize(("status", "headers", "body", "request_", "error", "attempts", "fragment"), TABLE)
+def test_status_policy(status, headers, body, request_, error, attempts, fragment):
+    recorder = Recorder(lambda request: _response(status, headers, body))
+    sleeps: list[float] = []
+    conn = checked_connection()
+    with recorder.client(conn, sleeps=sleeps) as client:
+        if error is None:
+            assert client.send(request_).status == status
+        else:
+            with pytest.raises(error) as caught:
+                client.send(request_)
+            assert fragment in str(caught.value)
+            assert all(secret not in str(caught.value) and secret not in repr(caught.value) for secret in SECRETS.values())
+    assert len(recorder.requests) == attempts
+    assert len(sleeps) == attempts - 1
+
+
+def test_customerio_field_errors_point_back_at_the_config_field():
+    recorder = Recorder(lambda r: httpx.Response(400, json={"errors": [{"reason": "invalid", "field": "attributes.plan", "message": "too long"}]}))
+    conn = checked_connection()
+    with recorder.client(conn) as client, pytest.raises(FatalApiError) as caught:
+        client.send(IDENTIFY)
+    assert [(p.path, p.message) for p in caught.value.problems] == [("$.mappings", "too long")]
+
+
+@pytest.mark.parametrize(
+    ("error", "attempts", "message"),
+    [
+        (httpx.ConnectError("refused"), 4, "call failed: ConnectError"),
+        (httpx.ReadTimeout("slow"), 4, "call timed out: ReadTimeout"),
+        (httpx.RemoteProtocolError("dropped"), 4, "call failed: RemoteProtocolError"),
+    ],
+)
+def test_transport_failures_are_retryable_and_retried(error, attempts, message):
+    def boom(request):
+        raise error
+
+    recorder = Recorder(boom)
+    conn = checked_connection()
+    with recorder.client(conn) as client, pytest.raises(RetryableApiError) as caught:
+        client.send(IDENTIFY)
+    assert message in str(caught.value)
+    assert len(recorder.requests) == attempts
+
+
+def test_an_event_without_dedupe_id_is_not_resent_after_an_ambiguous_failure():
+    def boom(request):
+        raise httpx.ReadTimeout("slow")
+
+    recorder = Recorder(boom)
+    conn = checked_connection()
+    with recorder.client(conn) as client, pytest.raises(RetryableApiError):
+        client.send(EVENT_NO_ID)
+    assert len(recorder.requests) == 1
+
+
+def test_retry_after_is_honoured_then_success():
+    answers = iter([httpx.Response(429, headers={"retry-after": "2"}), httpx.Response(200, json={})])
+    recorder = Recorder(lambda r: next(answers))
+    sleeps: list[float] = []
+    conn = checked_connection()
+    with recorder.client(conn, sleeps=sleeps) as client:
+        response = client.send(IDENTIFY)
+    assert (response.status, response.attempts, sleeps) == (200, 2, [2.0])
+
+
+def test_a_retry_after_beyond_the_cap_gives_up_with_the_hint():
+    recorder = Recorder(lambda r: httpx.Response(429, headers={"retry-after": "3600"}))
+    conn = checked_connection()
+    with recorder.client(conn) as client, pytest.raises(RetryableApiError) as caught:
+        client.send(IDENTIFY)
+    assert caught.value.retry_after == 3600.0
+    assert len(recorder.requests) == 1
+
+
+def test_backoff_is_exponential_bounded_and_jittered():
+    import random
+
+    policy = RetryPolicy(max_retries=6, base_delay=0.5, max_delay=4.0, rng=random.Random(7))
+    delays = [policy.delay(n, None) for n in range(1, 7)]
+    ceilings = [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings))
+    assert policy.delay(7, None) is None
+
+
+@pytest.mark.parametrize(("header", "seconds"), [("5", 5.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+def test_retry_after_parsing(header, seconds):
+    assert parse_retry_after(header) == seconds
+
+
+def test_error_messages_reads_every_customerio_shape():
+    body = {"meta": {"error": "a", "errors": ["b"]}, "errors": [{"message": "c"}, {"detail": "d"}, {"reason": "e"}, "f"]}
+    assert error_messages(body) == ["a", "b", "c", "d", "e", "f"]
+
+
+def test_async_client_shares_the_policy_and_retries():
+    import asyncio
+
+    answers = iter([httpx.Response(503), httpx.Response(200, json={"ok": 1})])
+    seen = []
+
+    async def handle(request):
+        seen.append(request)
+        return next(answers)
+
+    conn = checked_connection("eu")
+    sleeps: list[float] = []
+
+    async def fake_sleep(seconds):
+        sleeps.append(seconds)
+
+    async def main():
+        async with AsyncCioClient(conn, transport=httpx.MockTransport(handle), sleep=fake_sleep) as client:
+            return await client.send(IDENTIFY)
+
+    response = asyncio.run(main())
+    assert (response.status, response.json, response.attempts, len(sleeps)) == (200, {"ok": 1}, 2, 1)
+    assert str(seen[0].url) == "https://track-eu.customer.io/api/v2/entity"
+
+
+def test_redirects_are_never_followed():
+    recorder = Recorder(lambda r: httpx.Response(301, headers={"location": "https://api-eu.customer.io/v1/segments"}))
+    conn = checked_connection()
+    with recorder.client(conn) as client, pytest.raises(RegionMismatchError) as caught:
+        client.send(SEGMENTS)
+    assert len(recorder.requests) == 1
+    assert caught.value.actual_region == "eu"
