@@ -43,7 +43,13 @@ APP_CHECK_PATH = "/v1/segments"
 
 def run_checks(connection: Connection, client: CioClient) -> ConnectionReport:
     """Track pair via ``GET /api/v1/accounts/region``, then the App key via ``GET /v1/segments``."""
-    return ConnectionReport((*_track(connection, client), *_app(connection, client)))
+    track = _track(connection, client)
+    app = _app(connection, client)
+    wrong_region = next((c for c in track if c.name == "region" and not c.ok), None)
+    if wrong_region and not app[0].ok and "wrong" in app[0].message:
+        # Customer.io refuses a key sent to the other data center; say where the fix is.
+        app = [Check("app_api_key", False, f"App API key was refused in {connection.region.upper()}; {wrong_region.message}")]
+    return ConnectionReport((*track, *app))
 
 
 def _track(connection: Connection, client: CioClient) -> list[Check]:

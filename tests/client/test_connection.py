@@ -89,6 +89,7 @@ def test_workspace_in_eu_but_us_chosen(connector):
 def test_workspace_in_us_but_eu_chosen(connector):
     checks, _, recorder = report(connector, connection("eu"), workspace_region="us")
     assert checks["region"] == (False, "this workspace is in US: choose US as the region")
+    assert checks["app_api_key"] == (False, "App API key was refused in EU; this workspace is in US: choose US as the region")
     assert {r.url.host for r in recorder.requests} == {"track-eu.customer.io", "api-eu.customer.io"}
 
 
