@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, Undefined
@@ -78,19 +78,26 @@ def _render(value: Any, at: tuple[PathPart, ...], context: Mapping[str, Any] | N
     return value
 
 
-def _render_one(text: str, context: Mapping[str, Any] | None) -> Any:
+@lru_cache(maxsize=2048)
+def _compiled(text: str) -> tuple[bool, Any]:
+    """Parse once per distinct template: the same config renders for every record of a workflow."""
     env = _environment()
     single = _SINGLE_EXPRESSION.match(text)
     if single:
-        expression = env.compile_expression(single["expr"], undefined_to_none=False)
-        if context is None:
-            return text
-        result = expression(**context)
-        if isinstance(result, Undefined):
-            result._fail_with_undefined_error()
-        return to_json_value(result)
-    template = env.from_string(text)
-    return text if context is None else template.render(**context)
+        return True, env.compile_expression(single["expr"], undefined_to_none=False)
+    return False, env.from_string(text)
+
+
+def _render_one(text: str, context: Mapping[str, Any] | None) -> Any:
+    native, compiled = _compiled(text)
+    if context is None:
+        return text
+    if not native:
+        return compiled.render(**context)
+    result = compiled(**context)
+    if isinstance(result, Undefined):
+        result._fail_with_undefined_error()
+    return to_json_value(result)
 
 
 def to_json_value(value: Any) -> Any:
