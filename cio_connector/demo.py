@@ -1,0 +1,161 @@
+"""``cio-connector demo``: every action, every matching field, against an in-process sandbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from .errors import CioConnectorError
+from .http import CioClient
+from .request import ApiRequest
+from .runtime import Connector, load_connector
+
+__all__ = ["run_demo"]
+
+# The records a workflow would pass to the actions: configs below read them through templates.
+RECORDS = {
+    "ada": {"id": "user-1001", "email": "ada@example.com", "plan": "pro", "signed_up": dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.timezone.utc)},
+    "linus": {"email": "linus+news@example.com", "plan": "free", "company": "Kernel Co"},
+    "grace": {"id": "user-1002", "email": "grace@example.com", "plan": "team"},
+}
+
+
+@dataclass
+class Step:
+    action: str
+    config: dict[str, Any]
+    record: str | None = None
+    note: str = ""
+
+
+def _steps(segment: Callable[[str], int], cio_id: Callable[[str], str]) -> list[Callable[[], Step]]:
+    """The play, in order; some steps need a value that only exists after earlier ones ran."""
+    by_id = {"matching_field": "id", "matching_value": "{{ record.id }}"}
+    by_email = {"matching_field": "email", "matching_value": "{{ record.email }}"}
+    return [
+        lambda: Step("upsert_customer", {**by_id, "mappings": {"email": "{{ record.email }}", "plan": "{{ record.plan }}", "created_at": "{{ record.signed_up }}"}}, "ada"),
+        lambda: Step("upsert_customer", {**by_email, "mappings": {"plan": "{{ record.plan }}", "company": "{{ record.company }}"}}, "linus"),
+        lambda: Step("upsert_customer", {**by_id, "mappings": {"email": "{{ record.email }}", "plan": "{{ record.plan }}"}}, "grace"),
+        lambda: Step("upsert_customer", {"matching_field": "cio_id", "matching_value": cio_id("ada@example.com"), "mappings": {"plan": "enterprise", "seats": 25}}, note="by CIO ID"),
+        lambda: Step("add_customer_to_segment", {**by_id, "segment": segment("VIP customers")}, "ada"),
+        lambda: Step("add_customer_to_segment", {**by_email, "segment": segment("Beta testers")}, "linus"),
+        lambda: Step("add_customer_to_segment", {"matching_field": "cio_id", "matching_value": cio_id("grace@example.com"), "segment": segment("Beta testers")}),
+        lambda: Step("add_customer_to_segment", {**by_id, "segment": segment("Churn risk")}, "grace"),
+        lambda: Step("remove_customer_from_segment", {**by_id, "segment": segment("Churn risk")}, "grace"),
+        lambda: Step("remove_customer_from_segment", {**by_email, "segment": segment("Beta testers")}, "linus"),
+        lambda: Step("remove_customer_from_segment", {"matching_field": "cio_id", "matching_value": "cio_" + cio_id("grace@example.com"), "segment": segment("Beta testers")}),
+        lambda: Step("track_event", {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"sku": "socks", "price": 23.45}, "event_id": "01HZY0R9W3J8Q4V5X6Y7Z8A9BC", "timestamp": "2024-05-01T12:00:00Z"}, "ada"),
+        lambda: Step("track_event", {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"sku": "socks", "price": 23.45}, "event_id": "01HZY0R9W3J8Q4V5X6Y7Z8A9BC"}, "ada", note="same event id: deduplicated"),
+        lambda: Step("track_event", {"name": "newsletter_opened", "customer_id": "{{ record.email }}"}, "linus"),
+        lambda: Step("track_event", {"name": "seat_added", "customer_id": "cio_" + cio_id("ada@example.com"), "mappings": {"seats": 26}}),
+        lambda: Step("track_page", {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing", "mappings": {"title": "Pricing"}}, "ada"),
+        lambda: Step("delete_customer", by_email, "grace"),
+        lambda: Step("delete_customer", {"matching_field": "cio_id", "matching_value": cio_id("linus+news@example.com")}),
+    ]
+
+
+def _matching(step: Step, rendered: dict[str, Any]) -> str:
+    if "matching_field" in rendered:
+        return f"{rendered['matching_field']}={rendered['matching_value']}"
+    return f"customer_id={rendered.get('customer_id')}"
+
+
+def run_demo(region: str = "us", out: TextIO | None = None) -> int:
+    """Start the sandbox, check the connection, run the play, print requests, results and state."""
+    import sys
+
+    from .sandbox import SandboxServer
+
+    out = out or sys.stdout
+    say = lambda text="": print(text, file=out)  # noqa: E731
+    connector = load_connector()
+    with SandboxServer(region=region) as sandbox:
+        creds = sandbox.credentials
+        connection = {
+            "region": region,
+            "site_id": creds.site_id,
+            "track_api_key": creds.track_api_key,
+            "app_api_key": creds.app_api_key,
+            "endpoints": sandbox.endpoints(region),
+        }
+        say(f"Customer.io sandbox: a {region.upper()} workspace at {sandbox.url} (Track and App APIs)")
+        say(f"  {connector.manifest.name} connector {connector.manifest.version}: {len(connector.actions)} actions\n")
+        ok = _connection_checks(connector, connection, sandbox, say)
+        conn = connector.connection(connection)
+        with CioClient(conn) as client:
+            options = connector.options("add_customer_to_segment", "segment", conn, client=client)
+            say('Manual segments, as the "Segment" dropdown shows them (live from GET /v1/segments):')
+            for option in options:
+                say(f"  {option['value']:>4}  {option['label']}")
+            say()
+            ok = _play(connector, conn, client, options, say) and ok
+        _state(sandbox.snapshot(), say)
+    say("\nDemo finished: " + ("every action succeeded." if ok else "SOME STEPS FAILED (see above)."))
+    return 0 if ok else 1
+
+
+def _connection_checks(connector: Connector, connection: dict, sandbox: Any, say: Callable) -> bool:
+    def show(title: str, data: dict) -> bool:
+        report = connector.check_connection(data)
+        say(title)
+        for check in report.checks:
+            say(f"  {'ok ' if check.ok else 'BAD'}  {check.name:<22} {check.message}")
+        say()
+        return report.ok
+
+    other = "eu" if connection["region"] == "us" else "us"
+    ok = show("Connection check (all four credentials and the region):", connection)
+    show("What a wrong Track API key looks like:", {**connection, "track_api_key": "not-the-key"})
+    show("What a wrong App API key looks like:", {**connection, "app_api_key": "not-the-key"})
+    show(f"What choosing the wrong region ({other.upper()}) looks like:", {**connection, "region": other, "endpoints": sandbox.endpoints(other)})
+    return ok
+
+
+def _play(connector: Connector, conn: Any, client: CioClient, options: list[dict], say: Callable) -> bool:
+    labels = {o["label"]: o["value"] for o in options}
+
+    def cio_id(email: str) -> str:
+        found = client.send(ApiRequest("app", "GET", "/v1/customers", query=(("email", email),))).json
+        return found["results"][0]["cio_id"]
+
+    say("Actions (configs use templates such as {{ record.email }}, rendered per record):")
+    say(f"  {'#':>2}  {'action':<29} {'matching':<38} {'request':<52} result")
+    ok = True
+    for number, make in enumerate(_steps(labels.__getitem__, cio_id), 1):
+        step = make()
+        record = RECORDS.get(step.record) if step.record else None
+        try:
+            rendered = connector.prepare(step.action, step.config, record=record)
+            result = connector.execute(step.action, step.config, conn, record=record, client=client)
+            path = result.request["url"].split(conn.track_url, 1)[-1]
+            outcome = f"{result.status} ok" + (f" ({step.note})" if step.note else "")
+        except CioConnectorError as exc:
+            rendered, path, outcome, ok = {}, "-", f"FAILED: {exc}", False
+        body = f"{'POST' if path != '-' else ''} {path}".strip()
+        say(f"  {number:>2}  {step.action:<29} {_matching(step, rendered)[:38]:<38} {body[:52]:<52} {outcome}")
+    say()
+    return ok
+
+
+def _state(snapshot: dict[str, Any], say: Callable) -> None:
+    say("Sandbox state afterwards:")
+    names = {s["id"]: s["name"] for s in snapshot["segments"]}
+    say(f"  people ({len(snapshot['people'])}):")
+    for person in snapshot["people"]:
+        segments = ", ".join(names.get(s, str(s)) for s in person["segments"]) or "-"
+        attributes = ", ".join(f"{k}={v}" for k, v in sorted(person["attributes"].items()))
+        say(f"    cio_id={person['cio_id']} id={person['id']} email={person['email']}")
+        say(f"      attributes: {attributes or '-'}")
+        say(f"      segments:   {segments}")
+    say(f"  events ({len(snapshot['events'])}):")
+    for event in snapshot["events"]:
+        say(f"    {event['type']:<6} {event['name']:<30} person={event['person']} data={event['data']}")
+    say("  manual segments:")
+    for segment in snapshot["segments"]:
+        if segment.get("type") == "manual":
+            say(f"    {segment['id']:>4}  {segment['name']:<20} members={segment['members']}")
+    deleted = [f for f in snapshot.get("failures", [])]
+    if deleted:
+        say(f"  activity-log failures: {len(deleted)}")

@@ -1,0 +1,145 @@
+"""The ``/_sandbox`` routes: inspect and reset state, seed segments, set rate limits and faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, Router
+
+from .config import SegmentSeed
+from .controls import Controls, Faults, RateLimits
+from .track import sandbox_state
+from .validation import BodyError, parse_json_object
+
+__all__ = ["CONTROLS_SCOPE_KEY", "admin_router", "parse_segment_seeds"]
+
+CONTROLS_SCOPE_KEY = "cio_sandbox.controls"
+
+
+def _controls(request: Request) -> Controls:
+    controls: Controls = request.scope[CONTROLS_SCOPE_KEY]
+    return controls
+
+
+def _bad(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    return parse_json_object(raw) if raw.strip() else {}
+
+
+def parse_segment_seeds(value: Any) -> list[SegmentSeed]:
+    """``[{"name", "type"?, "id"?, "description"?}]`` -> seeds; ValueError names the bad entry."""
+    if not isinstance(value, list):
+        raise ValueError("segments must be an array")
+    seeds = []
+    for index, item in enumerate(value):
+        where = f"segments[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
+            raise ValueError(f"{where}.name must be a non-empty string")
+        kind = item.get("type", "manual")
+        if kind not in ("manual", "dynamic"):
+            raise ValueError(f"{where}.type must be 'manual' or 'dynamic'")
+        segment_id = item.get("id")
+        if segment_id is not None and (
+            isinstance(segment_id, bool) or not isinstance(segment_id, int) or segment_id < 1
+        ):
+            raise ValueError(f"{where}.id must be a positive integer")
+        description = item.get("description", "")
+        if not isinstance(description, str):
+            raise ValueError(f"{where}.description must be a string")
+        seeds.append(SegmentSeed(item["name"], kind, segment_id, description))
+    return seeds
+
+
+def full_state(request: Request) -> dict[str, Any]:
+    controls = _controls(request)
+    return {
+        **sandbox_state(request).snapshot(),
+        "requests": controls.summary(),
+        "controls": controls.settings(),
+    }
+
+
+async def get_state(request: Request) -> Response:
+    return JSONResponse(full_state(request))
+
+
+async def reset(request: Request) -> Response:
+    """Like a fresh server: no people, events, log, limits or faults; seed segments (or the given ones)."""
+    try:
+        body = await _json(request)
+        seeds = parse_segment_seeds(body["segments"]) if "segments" in body else None
+    except (BodyError, ValueError) as exc:
+        return _bad(str(exc))
+    sandbox_state(request).reset(segments=seeds)
+    _controls(request).reset()
+    return JSONResponse({"segments": sandbox_state(request).segments()})
+
+
+async def seed_segments(request: Request) -> Response:
+    try:
+        seeds = parse_segment_seeds((await _json(request)).get("segments"))
+    except (BodyError, ValueError) as exc:
+        return _bad(str(exc))
+    return JSONResponse({"segments": sandbox_state(request).add_segments(seeds)})
+
+
+async def rate_limits(request: Request) -> Response:
+    controls = _controls(request)
+    if request.method == "PUT":
+        try:
+            body = await _json(request)
+            if body.get("preset") == "customerio":
+                limits = RateLimits.customerio()
+            else:
+                limits = RateLimits(**{k: body.get(k) for k in ("track", "app", "retry_after")})
+        except (BodyError, ValueError, TypeError) as exc:
+            return _bad(str(exc))
+        controls.set_rate_limits(limits)
+    return JSONResponse(controls.settings()["rate_limits"])
+
+
+async def faults(request: Request) -> Response:
+    controls = _controls(request)
+    if request.method == "PUT":
+        try:
+            body = await _json(request)
+            unknown = set(body) - {
+                "error_rate",
+                "statuses",
+                "delay_rate",
+                "delay_seconds",
+                "drop_rate",
+                "seed",
+            }
+            if unknown:
+                raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+            controls.set_faults(Faults(**body))
+        except (BodyError, ValueError, TypeError) as exc:
+            return _bad(str(exc))
+    return JSONResponse(controls.settings()["faults"])
+
+
+async def requests_log(request: Request) -> Response:
+    return JSONResponse({"requests": _controls(request).requests(), "summary": _controls(request).summary()})
+
+
+async def _not_found(scope: Any, receive: Any, send: Any) -> None:
+    await JSONResponse({"error": "unknown sandbox control"}, status_code=404)(scope, receive, send)
+
+
+def admin_router() -> Router:
+    routes = [
+        Route("/_sandbox/state", get_state, methods=["GET"]),
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+        Route("/_sandbox/segments", seed_segments, methods=["POST"]),
+        Route("/_sandbox/rate_limits", rate_limits, methods=["GET", "PUT"]),
+        Route("/_sandbox/faults", faults, methods=["GET", "PUT"]),
+        Route("/_sandbox/requests", requests_log, methods=["GET"]),
+    ]
+    return Router(routes=routes, redirect_slashes=False, default=_not_found)

@@ -1,0 +1,86 @@
+"""Customer.io's identifier rules: the type of a path value comes from its shape."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import unquote_to_bytes
+
+__all__ = [
+    "CIO_PREFIX",
+    "ID_TYPES",
+    "IdType",
+    "Identifier",
+    "decode_path_segment",
+    "identifier_from_object",
+    "infer_identifier",
+    "looks_like_email",
+]
+
+IdType = Literal["id", "email", "cio_id"]
+ID_TYPES: tuple[IdType, ...] = ("id", "email", "cio_id")
+CIO_PREFIX = "cio_"
+
+# Deliberately loose: one "@", something on both sides, a dot in the domain, no spaces.
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def looks_like_email(value: str) -> bool:
+    return bool(_EMAIL_SHAPE.match(value))
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A typed reference to a person; ``value`` of a cio_id is raw (no ``cio_`` prefix)."""
+
+    type: IdType
+    value: str
+
+    @property
+    def key(self) -> str:
+        """The lookup key: emails match case-insensitively, ids and cio_ids exactly."""
+        return self.value.lower() if self.type == "email" else self.value
+
+    def to_dict(self) -> dict[str, str]:
+        return {self.type: self.value}
+
+
+def decode_path_segment(raw: str) -> str:
+    """Percent-decode one raw path segment exactly once (``%252F`` stays ``%2F``); ``+`` is literal.
+
+    ``raw`` comes from the ASGI ``raw_path`` decoded as latin-1, so its characters are the wire
+    bytes; the decoded bytes must be UTF-8 (UnicodeDecodeError otherwise).
+    """
+    try:
+        wire = raw.encode("latin-1")
+    except UnicodeEncodeError:
+        wire = raw.encode("utf-8")
+    return unquote_to_bytes(wire).decode("utf-8")
+
+
+def infer_identifier(value: str) -> Identifier:
+    """Read a v1 path identifier: ``cio_…`` is a cio_id, email-shaped is an email, else an id."""
+    if value.startswith(CIO_PREFIX):
+        return Identifier("cio_id", value[len(CIO_PREFIX) :])
+    if looks_like_email(value):
+        return Identifier("email", value)
+    return Identifier("id", value)
+
+
+def identifier_from_object(obj: object, *, allowed: tuple[str, ...] = ID_TYPES) -> Identifier:
+    """Read ``{"id": …}`` / ``{"email": …}`` / ``{"cio_id": …}``; raise ValueError saying what is wrong."""
+    if not isinstance(obj, dict) or not obj:
+        raise ValueError(f"must be an object with exactly one of {', '.join(allowed)}")
+    if len(obj) != 1:
+        raise ValueError("you cannot pass multiple identifiers")
+    ((kind, value),) = obj.items()
+    if kind not in allowed:
+        raise ValueError(f"unknown identifier {kind!r}; expected one of {', '.join(allowed)}")
+    if isinstance(value, int) and not isinstance(value, bool) and kind == "id":
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{kind} must be a non-empty string")
+    if kind == "cio_id" and value.startswith(CIO_PREFIX):
+        value = value[len(CIO_PREFIX) :]
+    return Identifier(kind, value)

@@ -1,0 +1,117 @@
+"""Customer.io's documented payload limits, checked the way the Track API checks them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from cio_connector.limits import (
+    ATTRIBUTE_NAME_MAX_BYTES,
+    ATTRIBUTE_VALUE_MAX_BYTES,
+    EVENT_DATA_MAX_BYTES,
+    EVENT_NAME_MAX_BYTES,
+    IDENTIFIER_MAX_BYTES,
+    MAX_ATTRIBUTES,
+)
+
+__all__ = [
+    "BodyError",
+    "attribute_problems",
+    "compact_json",
+    "event_data_problems",
+    "event_name",
+    "identifier_problem",
+    "json_size",
+    "parse_json_object",
+]
+
+# Reserved attributes holding structured data; the per-value byte limit is for plain attributes.
+_STRUCTURED_ATTRIBUTES = frozenset({"cio_relationships", "cio_subscription_preferences"})
+
+
+class BodyError(ValueError):
+    """The request body is not a JSON object; the message says why."""
+
+
+def compact_json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_size(value: Any) -> int:
+    """Bytes of a value as Customer.io counts them: UTF-8 for strings, compact JSON otherwise."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    return len(compact_json(value))
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object."""
+    try:
+        value = json.loads(body) if body.strip() else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BodyError(f"malformed JSON: {exc}") from None
+    if value is None and not body.strip():
+        raise BodyError("request body must be a JSON object, got an empty body")
+    if not isinstance(value, dict):
+        raise BodyError(f"request body must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def identifier_problem(value: str, *, label: str = "identifier") -> str | None:
+    if not value.strip():
+        return f"{label} cannot be blank"
+    if len(value.encode("utf-8")) > IDENTIFIER_MAX_BYTES:
+        return f"{label} cannot be longer than {IDENTIFIER_MAX_BYTES} bytes"
+    return None
+
+
+def attribute_problems(attributes: Mapping[str, Any]) -> list[str]:
+    """Problems with one identify call's attributes: count, name length, value length, id shape."""
+    problems: list[str] = []
+    if len(attributes) > MAX_ATTRIBUTES:
+        problems.append(f"cannot identify more than {MAX_ATTRIBUTES} attributes in one request")
+    for name, value in attributes.items():
+        if len(name.encode("utf-8")) > ATTRIBUTE_NAME_MAX_BYTES:
+            problems.append(f"attribute name cannot be longer than {ATTRIBUTE_NAME_MAX_BYTES} bytes")
+        elif name not in _STRUCTURED_ATTRIBUTES and json_size(value) > ATTRIBUTE_VALUE_MAX_BYTES:
+            problems.append(
+                f"value for attribute '{name}' cannot be longer than {ATTRIBUTE_VALUE_MAX_BYTES} bytes"
+            )
+    if "id" in attributes and attributes["id"] is not None:
+        body_id = attributes["id"]
+        if not isinstance(body_id, str):
+            problems.append("id attribute must be a string value")
+        elif body_id == "":
+            problems.append("id attribute cannot be an empty string")
+        elif (problem := identifier_problem(body_id, label="id attribute")) is not None:
+            problems.append(problem)
+    if "email" in attributes and attributes["email"] is not None:
+        if not isinstance(attributes["email"], str):
+            problems.append("email attribute must be a string value")
+    return problems
+
+
+def event_name(raw: Any) -> tuple[str, str | None]:
+    """The trimmed event name and the problem with it, if any."""
+    if raw is None:
+        return "", "event name must not be blank"
+    if not isinstance(raw, str):
+        return "", "event name must be a string"
+    name = raw.strip()
+    if not name:
+        return name, "event name must not be blank"
+    if len(name.encode("utf-8")) > EVENT_NAME_MAX_BYTES:
+        return name, f"event name cannot be longer than {EVENT_NAME_MAX_BYTES} bytes"
+    return name, None
+
+
+def event_data_problems(data: Any, *, label: str = "data") -> list[str]:
+    """Event data is optional but, when present, must be a hash of at most EVENT_DATA_MAX_BYTES."""
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return [f"{label} must be a hash"]
+    if len(compact_json(data)) > EVENT_DATA_MAX_BYTES:
+        return [f"{label} cannot be larger than {EVENT_DATA_MAX_BYTES} bytes"]
+    return []

@@ -1,0 +1,198 @@
+"""The /_sandbox controls: state, reset, seeding, rate limits, fault injection and the request log."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from cio_connector.limits import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
+from cio_connector.sandbox import SandboxServer
+
+
+def test_state_shows_people_events_segments_and_request_counts(
+    sandbox: SandboxServer, control: httpx.Client, track: httpx.Client
+) -> None:
+    track.put("/api/v1/customers/42", json={"plan": "pro"})
+    track.post("/api/v1/segments/1/add_customers", json={"ids": ["42"]})
+    track.post("/api/v1/customers/42/events", json={"name": "purchase"})
+    track.post("/api/v1/customers/42/events", json={"name": ""})
+    state = control.get("/state").json()
+    assert state["workspace"] == {
+        "region": "us",
+        "environment_id": 100001,
+        "name": "Sandbox workspace",
+        "site_id": "sandbox-site-id",
+    }
+    (person,) = state["people"]
+    assert (person["id"], person["attributes"], person["segments"]) == ("42", {"plan": "pro"}, [1])
+    assert [e["name"] for e in state["events"]] == ["purchase"]
+    assert state["segments"][0]["members"] == ["a3000001"]
+    assert state["requests"] == {"total": 4, "by_api": {"track": 4}, "by_status": {"200": 3, "400": 1}}
+    assert state == {**sandbox.snapshot(), "requests": state["requests"]}
+
+
+def test_the_request_log_never_holds_credentials(
+    sandbox: SandboxServer, control: httpx.Client, track: httpx.Client
+) -> None:
+    track.put("/api/v1/customers/42", json={"secret": "s3cr3t"})
+    (entry,) = control.get("/requests").json()["requests"]
+    assert {k: entry[k] for k in ("method", "path", "api", "region", "status")} == {
+        "method": "PUT",
+        "path": "/us/api/v1/customers/42",
+        "api": "track",
+        "region": "us",
+        "status": 200,
+    }
+    log = str(control.get("/requests").json())
+    assert "s3cr3t" not in log and sandbox.credentials.track_api_key not in log
+
+
+def test_reset_forgets_people_and_restores_seed_segments(
+    sandbox: SandboxServer, control: httpx.Client, track: httpx.Client, app: httpx.Client
+) -> None:
+    track.put("/api/v1/customers/42", json={})
+    app.post("/v1/segments", json={"segment": {"name": "Extra"}})
+    assert control.post("/reset").status_code == 200
+    assert sandbox.state.people() == []
+    assert [s["name"] for s in sandbox.state.segments()] == [s.name for s in sandbox.workspace.segments]
+
+
+def test_reset_with_custom_segments(sandbox: SandboxServer, control: httpx.Client) -> None:
+    control.post("/reset", json={"segments": [{"name": "Only", "id": 70}]})
+    assert [(s["id"], s["name"], s["type"]) for s in sandbox.state.segments()] == [(70, "Only", "manual")]
+
+
+def test_seeding_segments(sandbox: SandboxServer, control: httpx.Client, track: httpx.Client) -> None:
+    response = control.post(
+        "/segments", json={"segments": [{"name": "Seeded", "id": 40}, {"name": "Rules", "type": "dynamic"}]}
+    )
+    assert [(s["id"], s["type"]) for s in response.json()["segments"]] == [(40, "manual"), (41, "dynamic")]
+    assert track.post("/api/v1/segments/40/add_customers", json={"ids": ["x"]}).status_code == 200
+    assert track.post("/api/v1/segments/41/add_customers", json={"ids": ["x"]}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"segments": [{"type": "manual"}]},
+        {"segments": [{"name": "x", "type": "smart"}]},
+        {"segments": "x"},
+        {},
+    ],
+)
+def test_bad_seeds_are_rejected(control: httpx.Client, body: dict[str, object]) -> None:
+    response = control.post("/segments", json=body)
+    assert response.status_code == 400 and response.json()["error"]
+
+
+def test_no_rate_limit_by_default(control: httpx.Client) -> None:
+    assert control.get("/rate_limits").json() == {"track": None, "app": None, "retry_after": None}
+
+
+def test_app_rate_limit_answers_429_with_retry_after(control: httpx.Client, app: httpx.Client) -> None:
+    control.put("/rate_limits", json={"app": 1, "retry_after": 2})
+    responses = [app.get("/v1/segments") for _ in range(10)]
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, "a burst of 10 over a 1/s limit should see a 429"
+    assert limited[0].json() == {
+        "errors": [{"detail": "Your request is over the 1-per-second limit.", "status": "429"}]
+    }
+    assert limited[0].headers["retry-after"] == "2"
+
+
+def test_track_rate_limit_without_retry_after(control: httpx.Client, track: httpx.Client) -> None:
+    control.put("/rate_limits", json={"track": 1})
+    limited = [r for r in (track.get("/api/v1/accounts/region") for _ in range(10)) if r.status_code == 429]
+    assert limited and "retry-after" not in limited[0].headers
+    assert set(limited[0].json()) == {"meta"} and limited[0].json()["meta"]["error"]
+
+
+def test_customerio_preset(control: httpx.Client) -> None:
+    limits = control.put("/rate_limits", json={"preset": "customerio"}).json()
+    assert (limits["track"], limits["app"]) == (TRACK_REQUESTS_PER_SECOND, APP_REQUESTS_PER_SECOND)
+
+
+@pytest.mark.parametrize("body", [{"app": 0}, {"track": "fast"}, {"retry_after": -1}])
+def test_bad_rate_limits_are_rejected(control: httpx.Client, body: dict[str, object]) -> None:
+    assert control.put("/rate_limits", json=body).status_code == 400
+
+
+def _statuses(track: httpx.Client, count: int) -> list[int]:
+    return [track.get("/api/v1/accounts/region").status_code for _ in range(count)]
+
+
+def test_error_faults_are_a_seeded_fraction(control: httpx.Client, track: httpx.Client) -> None:
+    faults = {"error_rate": 0.5, "statuses": [500, 503], "seed": 7}
+    control.put("/faults", json=faults)
+    first = _statuses(track, 40)
+    control.put("/faults", json=faults)
+    assert _statuses(track, 40) == first
+    assert {500, 503, 200} <= set(first)
+
+
+def test_every_request_fails_at_rate_one_with_the_api_error_body(
+    control: httpx.Client, track: httpx.Client, app: httpx.Client
+) -> None:
+    control.put("/faults", json={"error_rate": 1, "statuses": [503]})
+    track_response, app_response = track.put("/api/v1/customers/42", json={}), app.get("/v1/segments")
+    assert (track_response.status_code, set(track_response.json())) == (503, {"meta"})
+    assert app_response.status_code == 503 and app_response.json()["errors"][0]["status"] == "503"
+
+
+def test_faults_spare_the_controls(control: httpx.Client) -> None:
+    control.put("/faults", json={"error_rate": 1, "drop_rate": 1})
+    assert control.get("/state").status_code == 200
+
+
+def test_dropped_requests_close_the_connection_without_a_response(
+    sandbox: SandboxServer, control: httpx.Client, track: httpx.Client
+) -> None:
+    control.put("/faults", json={"drop_rate": 1})
+    with pytest.raises(httpx.RemoteProtocolError):
+        track.put("/api/v1/customers/42", json={"plan": "pro"})
+    control.put("/faults", json={})
+    assert track.get("/api/v1/accounts/region").status_code == 200
+    assert control.get("/state").json()["requests"]["by_status"]["dropped"] == 1
+
+
+def test_delayed_requests_still_succeed(control: httpx.Client, track: httpx.Client) -> None:
+    control.put("/faults", json={"delay_rate": 1, "delay_seconds": 0.2})
+    started = time.monotonic()
+    assert track.get("/api/v1/accounts/region").status_code == 200
+    assert time.monotonic() - started >= 0.2  # a lower bound only: never flaky
+
+
+@pytest.mark.parametrize(
+    "body", [{"error_rate": 2}, {"statuses": []}, {"statuses": [200]}, {"delay_seconds": -1}, {"chaos": True}]
+)
+def test_bad_faults_are_rejected(control: httpx.Client, body: dict[str, object]) -> None:
+    assert control.put("/faults", json=body).status_code == 400
+
+
+def test_controls_are_refused_to_non_loopback_clients(sandbox: SandboxServer) -> None:
+    messages: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/_sandbox/state",
+        "raw_path": b"/_sandbox/state",
+        "query_string": b"",
+        "headers": [],
+        "client": ("203.0.113.7", 5000),
+        "server": ("0.0.0.0", 80),
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
+    }
+    asyncio.run(sandbox.app(scope, receive, send))
+    assert messages[0]["status"] == 403
