@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,7 +74,7 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"\d+(\.\d+)?", value):  # delta-seconds; fractions tolerated
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)

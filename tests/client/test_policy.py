@@ -137,7 +137,7 @@ def test_backoff_is_exponential_bounded_and_jittered():
     assert policy.delay(7, None) is None
 
 
-@pytest.mark.parametrize(("header", "seconds"), [("5", 5.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+@pytest.mark.parametrize(("header", "seconds"), [("5", 5.0), ("0.5", 0.5), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
 def test_retry_after_parsing(header, seconds):
     assert parse_retry_after(header) == seconds
 
