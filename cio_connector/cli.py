@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,8 +29,8 @@ def _actions(args: argparse.Namespace) -> int:
 def _schemas(args: argparse.Namespace) -> int:
     """Regenerate schemas/ from the manifests (or, with --check, fail when they drifted)."""
     from .bundle import bundle_root
-    from .schema import render_schemas, write_schemas
     from .runtime import load_connector
+    from .schema import render_schemas, write_schemas
 
     connector = load_connector()
     files = render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()])

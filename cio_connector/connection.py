@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,8 +37,6 @@ class Connection:
 
     def cache_key(self) -> tuple[str, ...]:
         """Identifies the workspace without holding the secret itself."""
-        import hashlib
-
         digest = hashlib.sha256(f"{self.app_url}\0{self.app_api_key}".encode()).hexdigest()
         return (self.region, self.app_url, digest)
 

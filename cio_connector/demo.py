@@ -69,9 +69,12 @@ def run_demo(region: str = "us", out: TextIO | None = None) -> int:
     from .sandbox import SandboxServer
 
     out = out or sys.stdout
-    say = lambda text="": print(text, file=out)  # noqa: E731
+
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
     connector = load_connector()
-    with SandboxServer(region=region) as sandbox:
+    with SandboxServer(region="eu" if region == "eu" else "us") as sandbox:
         creds = sandbox.credentials
         connection = {
             "region": region,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -211,10 +212,13 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
     _check(doc, "action-manifest")
     problems: list[Problem] = []
     fields: list[dict] = []
+    # Where each expanded field stands in the file: its own entry, or the ``use:`` that brought it.
+    origins: list[tuple[PathPart, ...]] = []
     rules: list[dict] = list(doc.data.get("rules", []))
     for index, item in enumerate(doc.data["fields"]):
         if "use" not in item:
             fields.append(item)
+            origins.append(("fields", index))
             continue
         group = connector.field_groups.get(item["use"])
         if group is None:
@@ -222,28 +226,36 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
             problems.append(_problem(doc, ("fields", index, "use"), f"unknown field group {item['use']!r}; known groups: {known}"))
             continue
         fields.extend(f.model_dump(exclude_unset=True) for f in group.fields)
+        origins.extend(("fields", index, "use") for _ in group.fields)
         rules.extend(r.model_dump(exclude_unset=True) for r in group.rules)
     if problems:
         raise ManifestError(problems)
     data = {**doc.data, "fields": fields, "rules": rules, "source": source}
-    action = _parse(ActionManifest, data, doc)
-    problems = _action_semantics(action, doc, expected_name=path.stem)
+    action = _parse(ActionManifest, data, doc, origins)
+    problems = _action_semantics(action, doc, path.stem, origins)
     if problems:
         raise ManifestError(problems)
     return action
 
 
-def _parse(model: type[_Model], data: dict, doc: Located) -> Any:
+def _parse(model: type[_Model], data: dict, doc: Located, origins: Sequence[tuple[PathPart, ...]] = ()) -> Any:
     try:
         return model.model_validate_json(json.dumps(data))
     except ValidationError as exc:
         raise ManifestError(
-            [_problem(doc, tuple(err["loc"]), err["msg"]) for err in exc.errors()]
+            [_problem(doc, _in_file(tuple(err["loc"]), origins), err["msg"]) for err in exc.errors()]
         ) from None
 
 
+def _in_file(parts: tuple[PathPart, ...], origins: Sequence[tuple[PathPart, ...]]) -> tuple[PathPart, ...]:
+    """Map a path into the expanded ``fields`` back to the file's own entry."""
+    if len(parts) > 1 and parts[0] == "fields" and isinstance(parts[1], int) and parts[1] < len(origins):
+        return (*origins[parts[1]], *parts[2:])
+    return parts
+
+
 def _connector_semantics(manifest: ConnectorManifest, doc: Located) -> list[Problem]:
-    problems = _fields_semantics(manifest.connection.fields, doc, ("connection", "fields"))
+    problems = _fields_semantics(manifest.connection.fields, doc, _places(manifest.connection.fields, ("connection", "fields")))
     region = next((f for f in manifest.connection.fields if f.key == "region"), None)
     if region is None or region.type != "enum":
         problems.append(_problem(doc, ("connection", "fields"), "needs an enum field 'region'"))
@@ -251,21 +263,26 @@ def _connector_semantics(manifest: ConnectorManifest, doc: Located) -> list[Prob
         problems.append(_problem(doc, ("connection", "fields"), "region choices must match the keys of 'regions'"))
     for name, group in manifest.field_groups.items():
         base = ("field_groups", name)
-        problems += _fields_semantics(group.fields, doc, (*base, "fields"))
+        problems += _fields_semantics(group.fields, doc, _places(group.fields, (*base, "fields")))
         problems += _rules_semantics(group.fields, group.rules, doc, (*base, "rules"))
     return problems
 
 
-def _action_semantics(action: ActionManifest, doc: Located, expected_name: str) -> list[Problem]:
+def _action_semantics(
+    action: ActionManifest, doc: Located, expected_name: str, origins: Sequence[tuple[PathPart, ...]]
+) -> list[Problem]:
     problems: list[Problem] = []
     if action.name != expected_name:
         problems.append(_problem(doc, ("name",), f"must match the file name {expected_name!r}"))
     seen: set[str] = set()
-    for field in action.fields:
+    for field, origin in zip(action.fields, origins):
         if field.key in seen:
-            problems.append(_problem(doc, ("fields",), f"field {field.key!r} is declared twice"))
+            where = origin if origin[-1] == "use" else (*origin, "key")
+            problems.append(_problem(doc, where, f"field {field.key!r} is declared twice"))
         seen.add(field.key)
-    problems += _fields_semantics(action.fields, doc, ("fields",))
+    # Fields from a group were checked with connector.yaml; only the file's own fields are new here.
+    own = [(field, origin) for field, origin in zip(action.fields, origins) if origin[-1] != "use"]
+    problems += _fields_semantics([f for f, _ in own], doc, [o for _, o in own])
     problems += _rules_semantics(action.fields, action.rules, doc, ("rules",))
     return problems
 
@@ -284,13 +301,29 @@ _APPLIES = {
 }
 
 
-def _fields_semantics(fields: Iterable[Field], doc: Located, at: tuple[PathPart, ...]) -> list[Problem]:
+def _places(fields: Sequence[Field], at: tuple[PathPart, ...]) -> list[tuple[PathPart, ...]]:
+    return [(*at, index) for index in range(len(fields))]
+
+
+def _constraint_problems(
+    constraints: Constraints, field_type: str, doc: Located, at: tuple[PathPart, ...]
+) -> list[Problem]:
     problems = []
-    for index, field in enumerate(fields):
-        here = (*at, index)
-        for name in field.constraints.model_fields_set:
-            if name in _APPLIES and field.type not in _APPLIES[name]:
-                problems.append(_problem(doc, (*here, "constraints", name), f"does not apply to a field of type {field.type!r}"))
+    for name in constraints.model_fields_set:
+        if name in _APPLIES and field_type not in _APPLIES[name]:
+            problems.append(_problem(doc, (*at, name), f"does not apply to a field of type {field_type!r}"))
+    if constraints.pattern is not None:
+        try:
+            re.compile(constraints.pattern)
+        except re.error as exc:
+            problems.append(_problem(doc, (*at, "pattern"), f"not a valid regular expression: {exc}"))
+    return problems
+
+
+def _fields_semantics(fields: Sequence[Field], doc: Located, places: Sequence[tuple[PathPart, ...]]) -> list[Problem]:
+    problems = []
+    for field, here in zip(fields, places):
+        problems += _constraint_problems(field.constraints, field.type, doc, (*here, "constraints"))
         if field.options is not None and field.type not in ("integer", "string"):
             problems.append(_problem(doc, (*here, "options"), "dynamic options need an integer or string field"))
         if field.choices:
@@ -300,7 +333,7 @@ def _fields_semantics(fields: Iterable[Field], doc: Located, at: tuple[PathPart,
             if field.default is not None and field.default not in values:
                 problems.append(_problem(doc, (*here, "default"), f"{field.default!r} is not one of the choices"))
         if field.fields:
-            problems += _fields_semantics(field.fields, doc, (*here, "fields"))
+            problems += _fields_semantics(field.fields, doc, _places(field.fields, (*here, "fields")))
     return problems
 
 
@@ -313,6 +346,9 @@ def _rules_semantics(fields: Iterable[Field], rules: Iterable[Rule], doc: Locate
             problems.append(_problem(doc, (*at, index, "when", "field"), f"unknown field {rule.when.field!r}; known fields: {', '.join(by_key)}"))
         elif when.choices and rule.when.equals not in [c.value for c in when.choices]:
             problems.append(_problem(doc, (*at, index, "when", "equals"), f"{rule.when.equals!r} is not one of the choices of {when.key!r}"))
-        if rule.then.field not in by_key:
+        target = by_key.get(rule.then.field)
+        if target is None:
             problems.append(_problem(doc, (*at, index, "then", "field"), f"unknown field {rule.then.field!r}; known fields: {', '.join(by_key)}"))
+        else:
+            problems += _constraint_problems(rule.then.constraints, target.type, doc, (*at, index, "then", "constraints"))
     return problems

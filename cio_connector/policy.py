@@ -55,7 +55,7 @@ def interpret(
         )
     raise FatalApiError(
         f"Customer.io {name} API rejected the request ({status}): {detail}",
-        status=status, action=action, problems=_problems(body, request) or _generic(messages, request),
+        status=status, action=action, problems=_problems(body, request) or [Problem("$", message) for message in messages],
     )
 
 
@@ -127,10 +127,6 @@ def _problems(body: Any, request: ApiRequest) -> list[Problem]:
             code = f"batch_index={item['batch_index']}" + (f" {code}" if code else "")
         problems.append(Problem(path, str(message), code=code))
     return problems
-
-
-def _generic(messages: list[str], request: ApiRequest) -> list[Problem]:
-    return [Problem("$", message) for message in messages]
 
 
 def _other_region(connection: Connection, location: str) -> str:

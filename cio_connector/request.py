@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import Problem
+from .validation import json_size
+
 __all__ = ["Api", "ApiRequest"]
 
 Api = Literal["track", "app"]
@@ -26,12 +29,28 @@ class ApiRequest:
     query: tuple[tuple[str, str], ...] = ()
     json: Any = None
     field_map: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: The largest body Customer.io accepts for this endpoint (compact JSON bytes), if it has one.
+    max_body_bytes: int | None = field(default=None, compare=False)
 
     @property
     def idempotent(self) -> bool:
         """Safe to send twice: everything but an event or page view without a dedupe ``id``."""
         body = self.json if isinstance(self.json, dict) else {}
         return not (body.get("action") in ("event", "page") and not body.get("id"))
+
+    def size_problem(self) -> Problem | None:
+        """A body over ``max_body_bytes``, blamed on the largest free-form part it holds."""
+        if self.max_body_bytes is None or self.json is None:
+            return None
+        size = json_size(self.json)
+        if size <= self.max_body_bytes:
+            return None
+        path = self.config_path_for("attributes") or "$"
+        message = (
+            f"makes a request of {size:,} bytes; Customer.io accepts at most "
+            f"{self.max_body_bytes:,} bytes for {self.path}"
+        )
+        return Problem(path, message, code="request_too_large", location=tuple(path.split(".")[1:]))
 
     def config_path_for(self, customerio_field: str | None) -> str | None:
         """The config path behind a Customer.io error's ``field`` (longest matching prefix)."""

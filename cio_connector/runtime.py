@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import httpx
 
 from .actions import Action
 from .bundle import bundle_root
-from .check import ConnectionReport, run_checks
+from .check import Check, ConnectionReport, run_checks
 from .connection import Connection, ConnectionParser
 from .errors import ConnectionConfigError, InputError, ManifestError, Problem
 from .http import CioClient, describe_request
@@ -82,7 +81,12 @@ class Connector:
 
     def build_request(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
         inputs = self.prepare(action, config, record=record, context=context)
-        return self.action(action).handler(inputs)
+        request = self.action(action).handler(inputs)
+        too_large = request.size_problem()
+        if too_large is not None:
+            labelled = self.action(action).tree.label_for(too_large.location)
+            raise InputError([replace(too_large, label=labelled)], action=action)
+        return request
 
     def execute(
         self,
@@ -129,8 +133,6 @@ class Connector:
         client: CioClient | None = None,
     ) -> ConnectionReport:
         """Each credential and the region checked against Customer.io; never raises for a bad key."""
-        from .check import Check
-
         try:
             conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
         except ConnectionConfigError as exc:
@@ -161,13 +163,14 @@ class Connector:
                 action=action,
             )
         conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        key = (*conn.cache_key(), spec.options.model_dump_json())
+        source = spec.options
+        key = (*conn.cache_key(), source.model_dump_json())
 
         def load() -> list[dict[str, Any]]:
             owned = client is None
             active = client or CioClient(conn)
             try:
-                return fetch_options(spec.options, active)
+                return fetch_options(source, active)
             finally:
                 if owned:
                     active.close()
@@ -223,6 +226,3 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
         raise ManifestError(problems)
     return Connector(manifest, actions, connection_schema(manifest))
 
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)

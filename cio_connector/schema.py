@@ -30,8 +30,10 @@ OPTIONS = "x-dynamic-options"
 # also spelled as a pattern: any runtime that validates our schemas reaches the same verdict.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 URL_PATTERN = r"^(https?://[^\s/?#]+[^\s]*|/[^\s]*)$"
+# [0-9], not \d: in Python's re \d also matches other scripts' digits, which no parser reads.
 ISO_DATETIME_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?)?$"
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?(Z|z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
 )
 
 

@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, Undefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import Problem
 from .yamlsource import PathPart, json_path
@@ -27,8 +27,9 @@ def is_template(value: Any) -> bool:
 
 
 @cache
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+def _environment() -> ImmutableSandboxedEnvironment:
+    # Immutable: a template must not change the record (record.update(...)) for the fields after it.
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
 def template_locations(config: Any, at: tuple[PathPart, ...] = ()) -> Iterator[tuple[PathPart, ...]]:
@@ -102,6 +103,8 @@ def _render_one(text: str, context: Mapping[str, Any] | None) -> Any:
 
 def to_json_value(value: Any) -> Any:
     """Make a rendered Python value JSON-shaped: datetimes become unix seconds, tuples lists."""
+    if isinstance(value, Undefined):  # nested, e.g. ``{{ [record.missing] }}``: still an error
+        value._fail_with_undefined_error()
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
         return int(aware.timestamp())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from .errors import Problem
 from .yamlsource import PathPart, json_path
@@ -29,12 +31,31 @@ def size_in_bytes(value: Any) -> int:
 
 
 def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
-    size = size_in_bytes(instance)
+    try:
+        size = size_in_bytes(instance)
+    except UnicodeEncodeError:
+        yield ValidationError("holds text UTF-8 cannot encode (a lone surrogate)")
+        return
+    except (TypeError, ValueError) as exc:  # a value JSON cannot carry (an object, bytes, a cycle)
+        yield ValidationError(f"must hold only JSON values (text, numbers, true/false, null, lists, objects): {exc}")
+        return
     if size > limit:
         yield ValidationError(f"is {size:,} bytes; at most {limit:,} bytes allowed")
 
 
 _Validator = validators.extend(Draft202012Validator, {MAX_BYTES: _max_bytes})
+
+# Patterns check a date-time's shape; only a calendar knows that 2024-02-30 does not exist.
+_FORMATS = FormatChecker(())
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_calendar_date(instance: Any) -> bool:
+    match = _DATE.match(instance) if isinstance(instance, str) else None
+    if match:
+        dt.date(*map(int, match.groups()))
+    return True
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -64,7 +85,7 @@ class SchemaChecker:
         registry: Any = None,
     ) -> None:
         kwargs = {"registry": registry} if registry is not None else {}
-        self._validator = _Validator(schema, **kwargs)
+        self._validator = _Validator(schema, format_checker=_FORMATS, **kwargs)
         self._label_for = label_for or (lambda parts: None)
         self._is_secret = is_secret or (lambda parts: False)
 
@@ -110,6 +131,11 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
             if key not in known:
                 listing = ", ".join(known) if known else "none"
                 yield (*parts, key), f"unknown field; known fields: {listing}", "unknown_field"
+    elif kind == "dependentRequired" and isinstance(error.instance, Mapping):
+        for key, needed in value.items():
+            missing = [name for name in needed if name not in error.instance]
+            if key in error.instance and missing:
+                yield (*parts, key), f"needs {', '.join(map(repr, missing))} as well", kind
     elif MESSAGE in schema and kind in _SHAPE_KEYWORDS:
         yield parts, str(schema[MESSAGE]), kind
     else:
@@ -120,7 +146,7 @@ def _plain(error: ValidationError) -> str:
     kind, value, instance = str(error.validator), error.validator_value, error.instance
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        names = " or ".join(_TYPE_NAMES.get(name, name) for name in wanted)
+        names = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in wanted)
         return f"must be {names}, not {_type_of(instance)}"
     if kind == "minLength":
         return "must not be empty" if value == 1 else f"must be at least {value} characters"
@@ -135,7 +161,10 @@ def _plain(error: ValidationError) -> str:
     if kind == "maxProperties":
         return f"has {len(instance)} entries; at most {value} allowed"
     if kind == "minItems":
-        return f"must have at least {value} items"
+        return "must not be empty" if value == 1 else f"must have at least {value} items"
+    if kind == "uniqueItems" and isinstance(instance, list):
+        repeated = sorted({repr(item) for index, item in enumerate(instance) if item in instance[:index]})
+        return f"must not repeat items; repeated: {', '.join(repeated)}"
     if kind in ("oneOf", "anyOf") and _is_choice_list(value):
         allowed = ", ".join(_choice_text(choice) for choice in value)
         return f"{instance!r} is not one of: {allowed}" if _short(instance) else f"must be one of: {allowed}"

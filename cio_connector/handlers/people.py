@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..limits import ENTITY_MAX_BYTES
 from ..registry import handler
 from ..request import ApiRequest
 from .identity import identifiers_for
@@ -19,7 +20,9 @@ _TIMESTAMP_ATTRIBUTES = ("created_at",)
 
 def entity_request(body: dict[str, Any], field_map: Mapping[str, str]) -> ApiRequest:
     """One Track v2 entity; the same body is a ``/api/v2/batch`` item, so requests can batch."""
-    return ApiRequest("track", "POST", ENTITY_PATH, json=body, field_map=tuple(field_map.items()))
+    return ApiRequest(
+        "track", "POST", ENTITY_PATH, json=body, field_map=tuple(field_map.items()), max_body_bytes=ENTITY_MAX_BYTES
+    )
 
 
 def _person(inputs: Mapping[str, Any], action: str) -> dict[str, Any]:

@@ -1,0 +1,165 @@
+"""Every shipped manifest loads, and says exactly what issue 2 specifies: names, keys, requiredness, limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from cio_connector import limits
+from cio_connector.manifest import ActionManifest, Field, load_action_manifest
+
+from .conftest import ACTION_FILES, ACTION_NAMES
+
+# action -> (required keys, optional keys), in manifest order: hosts store configs under these names.
+SPEC: dict[str, tuple[list[str], list[str]]] = {
+    "upsert_customer": (["matching_field", "matching_value"], ["mappings"]),
+    "delete_customer": (["matching_field", "matching_value"], []),
+    "add_customer_to_segment": (["matching_field", "matching_value", "segment"], []),
+    "remove_customer_from_segment": (["matching_field", "matching_value", "segment"], []),
+    "track_event": (["name", "customer_id"], ["mappings", "timestamp", "event_id"]),
+    "track_page": (["customer_id", "page_url"], ["mappings", "timestamp"]),
+}
+
+FIELD_ORDER = {
+    "upsert_customer": ["matching_field", "matching_value", "mappings"],
+    "delete_customer": ["matching_field", "matching_value"],
+    "add_customer_to_segment": ["matching_field", "matching_value", "segment"],
+    "remove_customer_from_segment": ["matching_field", "matching_value", "segment"],
+    "track_event": ["name", "customer_id", "mappings", "timestamp", "event_id"],
+    "track_page": ["customer_id", "page_url", "mappings", "timestamp"],
+}
+
+MATCHING_ACTIONS = [name for name, keys in FIELD_ORDER.items() if "matching_field" in keys]
+SEGMENT_ACTIONS = ["add_customer_to_segment", "remove_customer_from_segment"]
+
+# (action, field, constraint) -> the documented Customer.io limit it encodes.
+LIMITS = [
+    *[(name, "matching_value", "max_bytes", limits.IDENTIFIER_MAX_BYTES) for name in MATCHING_ACTIONS],
+    ("upsert_customer", "mappings", "max_properties", limits.MAX_ATTRIBUTES),
+    ("upsert_customer", "mappings", "key_max_bytes", limits.ATTRIBUTE_NAME_MAX_BYTES),
+    ("upsert_customer", "mappings", "value_max_bytes", limits.ATTRIBUTE_VALUE_MAX_BYTES),
+    ("track_event", "name", "max_bytes", limits.EVENT_NAME_MAX_BYTES),
+    ("track_event", "customer_id", "max_bytes", limits.IDENTIFIER_MAX_BYTES),
+    ("track_event", "mappings", "max_bytes", limits.EVENT_DATA_MAX_BYTES),
+    ("track_page", "customer_id", "max_bytes", limits.IDENTIFIER_MAX_BYTES),
+    ("track_page", "page_url", "max_bytes", limits.EVENT_NAME_MAX_BYTES),
+    ("track_page", "mappings", "max_bytes", limits.EVENT_DATA_MAX_BYTES),
+]
+
+
+def _field(manifest: ActionManifest, key: str) -> Field:
+    found = manifest.field(key)
+    assert found is not None, f"{manifest.name} has no field {key!r}"
+    return found
+
+
+def test_the_shipped_actions_are_exactly_the_six_of_issue_2(connector):
+    assert list(connector.actions) == list(SPEC)
+    assert sorted(ACTION_NAMES) == sorted(SPEC)
+    assert connector.manifest.actions == tuple(SPEC)
+
+
+def test_connector_identity_and_regions(connector):
+    m = connector.manifest
+    assert (m.id, m.name) == ("customerio", "Customer.io")
+    assert m.version and m.description
+    assert {key: (r.label, r.track, r.app) for key, r in m.regions.items()} == {
+        "us": ("US", "https://track.customer.io", "https://api.customer.io"),
+        "eu": ("EU", "https://track-eu.customer.io", "https://api-eu.customer.io"),
+    }
+
+
+def test_connection_fields(connector):
+    fields = {f.key: f for f in connector.manifest.connection.fields}
+    assert ["region", "app_api_key", "site_id", "track_api_key"] == [k for k in fields if k != "endpoints"]
+    region = fields["region"]
+    assert region.type == "enum" and region.required
+    assert [(c.value, c.label) for c in region.choices] == [("us", "US"), ("eu", "EU")]
+    assert {k for k, f in fields.items() if f.secret} == {"app_api_key", "track_api_key"}
+    assert all(fields[k].required for k in ("app_api_key", "site_id", "track_api_key"))
+
+
+@pytest.mark.parametrize("path", ACTION_FILES, ids=ACTION_NAMES)
+def test_every_shipped_manifest_loads_on_its_own(path, connector_manifest):
+    manifest = load_action_manifest(path, connector_manifest)
+    assert manifest.name == path.stem
+    assert manifest.source == f"actions/{path.name}"
+    assert manifest.title and manifest.description
+
+
+@pytest.mark.parametrize("name", list(SPEC))
+def test_field_keys_and_order(connector, name):
+    assert [f.key for f in connector.actions[name].manifest.fields] == FIELD_ORDER[name]
+
+
+@pytest.mark.parametrize("name", list(SPEC))
+def test_required_and_optional_fields(connector, name):
+    required, optional = SPEC[name]
+    fields = connector.actions[name].manifest.fields
+    assert [f.key for f in fields if f.required] == required
+    assert [f.key for f in fields if not f.required] == optional
+
+
+@pytest.mark.parametrize("name", list(SPEC))
+def test_every_field_has_a_label_and_no_action_field_is_secret(connector, name):
+    for field in connector.actions[name].manifest.fields:
+        assert field.label.strip(), field.key
+        assert not field.secret, field.key
+
+
+@pytest.mark.parametrize("name", MATCHING_ACTIONS)
+def test_matching_field_is_the_labelled_enum(connector, name):
+    field = _field(connector.actions[name].manifest, "matching_field")
+    assert field.type == "enum"
+    assert [(c.value, c.label) for c in field.choices] == [
+        ("id", "External ID"),
+        ("email", "Email"),
+        ("cio_id", "CIO ID"),
+    ]
+
+
+@pytest.mark.parametrize("name", MATCHING_ACTIONS)
+def test_matching_rules_are_declared_in_the_manifest(connector, name):
+    rules = {(r.when.field, r.when.equals): r.then for r in connector.actions[name].manifest.rules}
+    assert set(rules) == {("matching_field", "email"), ("matching_field", "cio_id")}
+    assert rules["matching_field", "email"].field == "matching_value"
+    assert rules["matching_field", "email"].constraints.format == "email"
+    assert rules["matching_field", "cio_id"].field == "matching_value"
+    assert rules["matching_field", "cio_id"].constraints.pattern
+
+
+def test_the_matching_pair_is_defined_once_and_reused(connector):
+    group = connector.manifest.field_groups["matching"]
+    assert [f.key for f in group.fields] == ["matching_field", "matching_value"]
+    for name in MATCHING_ACTIONS:
+        assert connector.actions[name].manifest.fields[:2] == group.fields
+
+
+@pytest.mark.parametrize("name", SEGMENT_ACTIONS)
+def test_segment_has_dynamic_manual_segment_options(connector, name):
+    segment = _field(connector.actions[name].manifest, "segment")
+    assert segment.required
+    assert segment.options is not None
+    assert segment.options.source == "segments"
+    assert segment.options.filter == {"type": "manual"}
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "kind"),
+    [
+        ("upsert_customer", "mappings", "attributes"),
+        ("track_event", "mappings", "attributes"),
+        ("track_page", "mappings", "attributes"),
+        ("track_event", "timestamp", "datetime"),
+        ("track_page", "timestamp", "datetime"),
+        ("track_page", "page_url", "url"),
+        ("track_event", "event_id", "string"),
+    ],
+)
+def test_field_types(connector, name, key, kind):
+    assert _field(connector.actions[name].manifest, key).type == kind
+
+
+@pytest.mark.parametrize(("name", "key", "constraint", "limit"), LIMITS, ids=lambda v: str(v))
+def test_numeric_limits_equal_the_named_constants(connector, name, key, constraint, limit):
+    field = _field(connector.actions[name].manifest, key)
+    assert getattr(field.constraints, constraint) == limit

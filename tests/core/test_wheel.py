@@ -1,0 +1,114 @@
+"""The built wheel is self-contained: installed in a fresh venv, it loads its own manifests from anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+from cio_connector.bundle import bundle_root
+
+from .conftest import ACTION_NAMES
+
+pytestmark = pytest.mark.slow
+
+REPO = bundle_root()
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    import cio_connector
+    from cio_connector import load_connector
+    from cio_connector.bundle import bundle_root
+
+    connector = load_connector()
+    bad = connector.validate("upsert_customer", {"matching_field": "email", "matching_value": "nope"})
+    good = connector.validate("track_event", {"name": "purchase", "customer_id": "42", "timestamp": 1714564800})
+    root = bundle_root()
+    print(json.dumps({
+        "file": cio_connector.__file__,
+        "root": str(root),
+        "actions": list(connector.actions),
+        "bad": [str(p) for p in bad],
+        "good": [str(p) for p in good],
+        "schemas": sorted(p.name for p in (root / "schemas" / "actions").glob("*.json")),
+        "meta": sorted(p.name for p in (root / "schemas").glob("*.schema.json")),
+        "typed": (Path(cio_connector.__file__).parent / "py.typed").is_file(),
+    }))
+    """
+)
+
+
+def _run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(a) for a in args], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def _bin(env_dir: Path, name: str) -> Path:
+    return env_dir / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> tuple[Path, Path]:
+    """(python of a fresh venv holding only the built wheel, a directory far from the repository)."""
+    base = tmp_path_factory.mktemp("wheel")
+    dist = base / "dist"
+    _run(sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO, cwd=base)
+    (wheel,) = dist.glob("cio_connector-*.whl")
+
+    env_dir = base / "venv"
+    venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
+    python = _bin(env_dir, "python")
+    _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "--quiet", wheel, cwd=base)
+
+    # The runtime dependencies come from this test run's environment, behind the wheel in sys.path.
+    site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=base).stdout.strip())
+    (site / "_deps_from_test_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
+
+    elsewhere = base / "elsewhere"
+    elsewhere.mkdir()
+    return python, elsewhere
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    return {**env, "PYTHONNOUSERSITE": "1"}
+
+
+def test_the_installed_wheel_loads_its_own_manifests(installed):
+    python, elsewhere = installed
+    out = json.loads(_run(python, "-c", PROBE, cwd=elsewhere, env=_clean_env()).stdout)
+
+    package = Path(out["file"]).parent
+    assert python.parent.parent in package.parents, "cio_connector was imported from outside the fresh venv"
+    assert REPO not in package.parents and package != REPO / "cio_connector"
+    assert Path(out["root"]) == package / "_bundle"
+    assert sorted(out["actions"]) == sorted(ACTION_NAMES)
+    assert len(out["actions"]) == 6
+    assert out["bad"] == ["$.matching_value: must be an email address when Matching Field Name is Email"]
+    assert out["good"] == []
+    assert out["schemas"] == sorted(f"{name}.json" for name in ACTION_NAMES)
+    assert out["meta"] == ["action-manifest.schema.json", "connector-manifest.schema.json"]
+    assert out["typed"] is True
+
+
+def test_the_installed_schemas_match_the_installed_manifests(installed):
+    python, elsewhere = installed
+    result = _run(python, "-m", "cio_connector.cli", "schemas", "--check", cwd=elsewhere, env=_clean_env())
+    assert result.stderr == ""
+
+
+def test_the_installed_command_lists_the_actions(installed):
+    python, elsewhere = installed
+    result = _run(_bin(python.parent.parent, "cio-connector"), "actions", cwd=elsewhere, env=_clean_env())
+    for name in ACTION_NAMES:
+        assert name in result.stdout

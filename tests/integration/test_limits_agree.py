@@ -1,0 +1,49 @@
+"""The connector's limits and the sandbox's agree: at the limit both accept; one past it the
+connector refuses before sending, and the sandbox, sent the same request anyway, refuses too."""
+
+from __future__ import annotations
+
+import pytest
+
+from cio_connector import FatalApiError, InputError
+
+E = "é"  # two UTF-8 bytes: limits count bytes, not characters
+
+
+def upsert(value="p-1", **mappings):
+    return "upsert_customer", {"matching_field": "id", "matching_value": value, "mappings": mappings}
+
+
+def event(name="purchase", **mappings):
+    return "track_event", {"name": name, "customer_id": "p-1", "mappings": mappings}
+
+
+def page(url):
+    return "track_page", {"customer_id": "p-1", "page_url": url}
+
+
+CASES = {
+    "identifier bytes": (upsert(E * 75), upsert(E * 75 + "x"), "$.matching_value"),
+    "attribute name bytes": (upsert(**{E * 75: 1}), upsert(**{E * 75 + "x": 1}), "$.mappings"),
+    "attribute value bytes": (upsert(note=E * 500), upsert(note=E * 500 + "x"), "$.mappings.note"),
+    "attribute count": (upsert(**{f"a{i}": i for i in range(300)}), upsert(**{f"a{i}": i for i in range(301)}), "$.mappings"),
+    "event name bytes": (event(E * 50), event(E * 50 + "x"), "$.name"),
+    "page name bytes": (page("https://example.com/" + "p" * 80), page("https://example.com/" + "p" * 81), "$.page_url"),
+    "entity bytes": (event(blob="b" * 32_000), event(blob="b" * 33_000), "$.mappings"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_limits_agree(connector, conn, client, sandbox, case):
+    (action, fits), (_, over), path = CASES[case]
+    connector.execute(*upsert(), conn, client=client)
+    assert connector.execute(action, fits, conn, client=client).status == 200
+
+    with pytest.raises(InputError) as refused:
+        connector.execute(action, over, conn, client=client)
+    assert any(p.path.startswith(path) for p in refused.value.problems), refused.value
+
+    raw = connector.actions[action].handler(over)  # the same request, validation skipped
+    with pytest.raises(FatalApiError) as rejected:
+        client.send(raw)
+    assert rejected.value.status == 400
