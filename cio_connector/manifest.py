@@ -31,6 +31,7 @@ __all__ = [
     "Rule",
     "load_action_manifest",
     "load_connector_manifest",
+    "locate",
 ]
 
 FieldType = Literal[
@@ -191,6 +192,15 @@ def _problem(doc: Located, parts: tuple[PathPart, ...], message: str, code: str 
     return Problem(
         json_path(parts), message, source=doc.source, line=line, column=column, code=code, location=tuple(parts)
     )
+
+
+def locate(root: Path, source: str, parts: tuple[PathPart, ...], message: str) -> Problem:
+    """A problem about ``source`` (relative to ``root``) at ``parts``, with its line and column."""
+    try:
+        doc = load_yaml((root / source).read_text(encoding="utf-8"), source)
+    except (OSError, yaml.YAMLError):
+        return Problem(json_path(parts), message, source=source, location=tuple(parts))
+    return _problem(doc, parts, message)
 
 
 def load_connector_manifest(root: Path | None = None) -> ConnectorManifest:

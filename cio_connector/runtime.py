@@ -15,7 +15,7 @@ from .check import Check, ConnectionReport, run_checks
 from .connection import Connection, ConnectionParser
 from .errors import ConnectionConfigError, InputError, ManifestError, Problem
 from .http import CioClient, describe_request
-from .manifest import ConnectorManifest, load_action_manifest, load_connector_manifest
+from .manifest import ConnectorManifest, load_action_manifest, load_connector_manifest, locate
 from .options import OptionsCache, fetch_options
 from .registry import HandlerRegistry, handlers
 from .request import ApiRequest
@@ -202,14 +202,15 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
     problems: list[Problem] = []
     actions: dict[str, Action] = {}
     files = {path.stem: path for path in sorted((root / "actions").glob("*.yaml"))}
-    for name in manifest.actions:
+    listed = list(manifest.actions)
+    for index, name in enumerate(listed):
         if name not in files:
-            problems.append(Problem("$.actions", f"action {name!r} has no manifest actions/{name}.yaml", source="connector.yaml"))
+            problems.append(locate(root, "connector.yaml", ("actions", index), f"action {name!r} has no manifest actions/{name}.yaml"))
     for stem in files:
-        if stem not in manifest.actions:
-            problems.append(Problem("$.actions", f"actions/{stem}.yaml is not listed in connector.yaml", source="connector.yaml"))
-    for name in sorted(registry.names() - set(manifest.actions)):
-        problems.append(Problem("$.actions", f"handler {name!r} has no action in connector.yaml", source="connector.yaml"))
+        if stem not in listed:
+            problems.append(locate(root, "connector.yaml", ("actions",), f"actions/{stem}.yaml is not listed in connector.yaml"))
+    for name in sorted(registry.names() - set(listed)):
+        problems.append(locate(root, "connector.yaml", ("actions",), f"handler {name!r} has no action in connector.yaml"))
     for name in manifest.actions:
         if name not in files:
             continue
@@ -219,7 +220,7 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
             problems.extend(exc.problems)
             continue
         if name not in registry.names():
-            problems.append(Problem("$.name", f"action {name!r} has no registered handler", source=f"actions/{name}.yaml"))
+            problems.append(locate(root, f"actions/{name}.yaml", ("name",), f"action {name!r} has no registered handler"))
             continue
         actions[name] = Action(action_manifest, action_schema(manifest, action_manifest), registry.get(name))
     if problems:

@@ -301,25 +301,25 @@ def test_missing_connector_yaml(tmp_path):
 
 def test_a_listed_action_without_a_manifest(tmp_path):
     root = _write(tmp_path, actions=("ping",))
-    assert _problems(root) == ["connector.yaml: $.actions: action 'pong' has no manifest actions/pong.yaml"]
+    assert _problems(root) == ["connector.yaml:27:5: $.actions[1]: action 'pong' has no manifest actions/pong.yaml"]
 
 
 def test_a_manifest_not_listed_in_connector_yaml(tmp_path):
     root = _write(tmp_path, actions=("ping", "pong", "peng"))
-    assert _problems(root) == ["connector.yaml: $.actions: actions/peng.yaml is not listed in connector.yaml"]
+    assert _problems(root) == ["connector.yaml:26:3: $.actions: actions/peng.yaml is not listed in connector.yaml"]
 
 
 def test_a_handler_without_a_manifest(tmp_path):
     root = _write(tmp_path)
     assert _problems(root, _registry("ping", "pong", "pang")) == [
-        "connector.yaml: $.actions: handler 'pang' has no action in connector.yaml"
+        "connector.yaml:26:3: $.actions: handler 'pang' has no action in connector.yaml"
     ]
 
 
 def test_a_manifest_without_a_handler(tmp_path):
     root = _write(tmp_path)
     assert _problems(root, _registry("ping")) == [
-        "actions/pong.yaml: $.name: action 'pong' has no registered handler"
+        "actions/pong.yaml:1:7: $.name: action 'pong' has no registered handler"
     ]
 
 
@@ -327,9 +327,9 @@ def test_all_problems_of_the_folder_are_reported_together(tmp_path):
     root = _write(tmp_path, actions=("ping", "peng"))
     (root / "actions" / "ping.yaml").write_text(ACTION.format(name="pingg", title="Ping"))
     assert _problems(root, _registry("ping", "pong", "pang")) == [
-        "connector.yaml: $.actions: action 'pong' has no manifest actions/pong.yaml",
-        "connector.yaml: $.actions: actions/peng.yaml is not listed in connector.yaml",
-        "connector.yaml: $.actions: handler 'pang' has no action in connector.yaml",
+        "connector.yaml:27:5: $.actions[1]: action 'pong' has no manifest actions/pong.yaml",
+        "connector.yaml:26:3: $.actions: actions/peng.yaml is not listed in connector.yaml",
+        "connector.yaml:26:3: $.actions: handler 'pang' has no action in connector.yaml",
         "actions/ping.yaml:1:7: $.name: must match the file name 'ping'",
     ]
 
