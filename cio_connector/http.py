@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -28,6 +29,8 @@ __all__ = [
     "build_request",
     "describe_request",
 ]
+
+logger = logging.getLogger("cio_connector.http")
 
 USER_AGENT = f"cio-connector/{__version__} httpx/{httpx.__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -111,9 +114,12 @@ class _Base:
 
     def _outcome(
         self, request: ApiRequest, response: httpx.Response | None, error: Exception | None,
-        action: str | None, attempts: int,
+        action: str | None, attempts: int, elapsed: float,
     ) -> ApiResponse:
-        """One attempt's result as an ``ApiResponse``, or the mapped error raised."""
+        """One attempt's result as an ``ApiResponse``, or the mapped error raised; logged either way."""
+        where = f"{request.method} {_url(self.connection, request)}"
+        answer = type(error).__name__ if error is not None else str(response.status_code if response else "?")
+        logger.debug("%s -> %s in %.0f ms (attempt %d, action %s)", where, answer, elapsed * 1000, attempts, action)
         if error is not None:
             raise transport_error(error, request, action=action) from error
         assert response is not None
@@ -124,8 +130,12 @@ class _Base:
         if not isinstance(exc, RetryableApiError):
             return None
         if not (request.idempotent or exc.not_sent or exc.status in _NOT_PROCESSED):
+            logger.warning("not retrying %s %s: it may have landed and has no dedupe id (%s)", request.method, request.path, exc)
             return None  # it may have landed: retrying could record the event twice
-        return self.retry.delay(retry, exc.retry_after)
+        delay = self.retry.delay(retry, exc.retry_after)
+        if delay is not None:
+            logger.info("retry %d of %s %s in %.2f s after: %s", retry, request.method, request.path, delay, exc)
+        return delay
 
 
 class CioClient(_Base):
@@ -149,12 +159,14 @@ class CioClient(_Base):
         retry = 0
         while True:
             response = error = None
+            started = time.perf_counter()
             try:
                 response = self._http.send(build_request(self.connection, request))
             except httpx.HTTPError as exc:
                 error = exc
+            elapsed = time.perf_counter() - started
             try:
-                return self._outcome(request, response, error, action, retry + 1)
+                return self._outcome(request, response, error, action, retry + 1, elapsed)
             except RetryableApiError as exc:
                 retry += 1
                 delay = self._retry_delay(exc, request, retry)
@@ -193,12 +205,14 @@ class AsyncCioClient(_Base):
         retry = 0
         while True:
             response = error = None
+            started = time.perf_counter()
             try:
                 response = await self._http.send(build_request(self.connection, request))
             except httpx.HTTPError as exc:
                 error = exc
+            elapsed = time.perf_counter() - started
             try:
-                return self._outcome(request, response, error, action, retry + 1)
+                return self._outcome(request, response, error, action, retry + 1, elapsed)
             except RetryableApiError as exc:
                 retry += 1
                 delay = self._retry_delay(exc, request, retry)

@@ -179,3 +179,24 @@ def test_redirects_are_never_followed():
         client.send(SEGMENTS)
     assert len(recorder.requests) == 1
     assert caught.value.actual_region == "eu"
+
+
+def test_logs_say_what_happened_and_never_carry_a_secret(caplog, connector):
+    import base64
+    import logging
+
+    answers = iter([httpx.Response(503), httpx.Response(401), httpx.Response(200, json={})])
+    recorder = Recorder(lambda r: next(answers))
+    conn = checked_connection()
+    caplog.set_level(logging.DEBUG, logger="cio_connector")
+    with recorder.client(conn) as client:
+        with pytest.raises(AuthenticationError):
+            connector.execute("upsert_customer", {"matching_field": "id", "matching_value": "1"}, conn, client=client)
+        connector.execute("track_event", {"name": "x", "customer_id": "1"}, conn, client=client)
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "POST https://track.customer.io/api/v2/entity -> 503" in text
+    assert "retry 1 of POST /api/v2/entity" in text
+    assert "-> 401" in text and "-> 200" in text
+    basic = base64.b64encode(f"site-123:{SECRETS['track_api_key']}".encode()).decode()
+    for secret in (*SECRETS.values(), basic):
+        assert secret not in text
