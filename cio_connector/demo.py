@@ -124,7 +124,7 @@ def _play(connector: Connector, conn: Any, client: CioClient, options: list[dict
         return found["results"][0]["cio_id"]
 
     say("Actions (configs use templates such as {{ record.email }}, rendered per record):")
-    say(f"  {'#':>2}  {'action':<29} {'matching':<38} {'request':<52} result")
+    say(f"  {'#':>2}  {'action':<29} {'matching':<38} {'request':<60} result")
     ok = True
     for number, make in enumerate(_steps(labels.__getitem__, cio_id), 1):
         step = make()
@@ -137,7 +137,7 @@ def _play(connector: Connector, conn: Any, client: CioClient, options: list[dict
         except CioConnectorError as exc:
             rendered, path, outcome, ok = {}, "-", f"FAILED: {exc}", False
         body = f"{'POST' if path != '-' else ''} {path}".strip()
-        say(f"  {number:>2}  {step.action:<29} {_matching(step, rendered)[:38]:<38} {body[:52]:<52} {outcome}")
+        say(f"  {number:>2}  {step.action:<29} {_matching(step, rendered)[:38]:<38} {body[:60]:<60} {outcome}")
     say()
     return ok
 
