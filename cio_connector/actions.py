@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Problem
 from .manifest import ActionManifest, Field
 from .registry import Handler
-from .templating import render_config, template_locations
+from .templating import render_config, template_locations, to_json_value
 from .validation import SchemaChecker
-from .yamlsource import PathPart
+from .yamlsource import PathPart, json_path
 
 __all__ = ["Action", "FieldTree", "check_config"]
 
@@ -67,16 +68,29 @@ def check_config(
         problems = [_labelled(p, tree) for p in checker.problems(config)]
         return config, sorted(problems, key=tree.order)
     rendered = render_config(config, context)
-    problems = list(rendered.problems)
+    value = to_json_value(rendered.value)
+    problems = list(rendered.problems) + list(_not_json(value))
     broken = {p.location for p in problems}
     deferred = set(template_locations(config)) if context is None else broken
-    for problem in checker.problems(rendered.value):
+    for problem in checker.problems(value):
         if problem.code not in _KEY_PROBLEMS and _under_any(problem.location, deferred):
             continue
         problems.append(problem)
     problems = [_labelled(p, tree) for p in problems]
     problems.sort(key=tree.order)
-    return rendered.value, problems
+    return value, problems
+
+
+def _not_json(value: Any, at: tuple[PathPart, ...] = ()) -> Iterator[Problem]:
+    """Values JSON cannot carry (NaN, Infinity): Customer.io would reject the whole body."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield Problem(json_path(at), "must be a finite number (JSON has no NaN or Infinity)", code="type", location=at)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _not_json(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _not_json(item, (*at, index))
 
 
 def _under_any(parts: tuple[PathPart, ...], roots: set[tuple[PathPart, ...]]) -> bool:

@@ -101,7 +101,9 @@ class SchemaChecker:
                     location=parts,
                 )
                 found.setdefault((problem.path, problem.message), problem)
-        return list(found.values())
+        mistyped = {p.path for p in found.values() if p.code == "type"}
+        # A value of the wrong type fails its other checks too; the type is what to fix first.
+        return [p for p in found.values() if p.code == "type" or p.path not in mistyped]
 
     def _redact(self, parts: tuple[PathPart, ...], message: str, error: ValidationError) -> str:
         if self._is_secret(parts) and _mentions_value(message, error.instance):

@@ -377,3 +377,23 @@ def test_a_lone_surrogate_identifier_is_a_problem(connector):
     assert _found(connector.validate("delete_customer", config)) == [
         ("$.matching_value", "Matching Value", "holds text UTF-8 cannot encode (a lone surrogate)")
     ]
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_numbers_json_cannot_carry_are_problems(connector, number):
+    config = {"matching_field": "id", "matching_value": "1", "mappings": {"score": number}}
+    problems = connector.validate("upsert_customer", config)
+    assert [(p.path, p.message) for p in problems] == [
+        ("$.mappings.score", "must be a finite number (JSON has no NaN or Infinity)")
+    ]
+
+
+def test_a_wrong_type_is_reported_once_not_with_every_check_it_also_fails(connector):
+    problems = connector.validate("delete_customer", {"matching_field": None, "matching_value": "1"})
+    assert [(p.path, p.message) for p in problems] == [("$.matching_field", "must be a string, not null")]
+
+
+def test_segment_ids_are_int32_as_the_track_spec_declares(connector):
+    config = {"matching_field": "id", "matching_value": "1", "segment": 2**31}
+    problems = connector.validate("add_customer_to_segment", config)
+    assert [(p.path, p.message) for p in problems] == [("$.segment", "must be at most 2147483647")]
