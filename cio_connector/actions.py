@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,18 @@ class FieldTree:
                 break
             found, fields = match, match.fields or ()
         return found
+
+    def is_field_path(self, parts: tuple[PathPart, ...]) -> bool:
+        """Whether ``parts`` names a declared field itself (not a value inside one)."""
+        fields: tuple[Field, ...] = self.fields
+        for index, part in enumerate(parts):
+            match = next((f for f in fields if f.key == part), None)
+            if match is None:
+                return False
+            if index == len(parts) - 1:
+                return True
+            fields = match.fields or ()
+        return False
 
     def label_for(self, parts: tuple[PathPart, ...]) -> str | None:
         found = self.field_at(parts)
@@ -69,6 +82,9 @@ def check_config(
         return config, sorted(problems, key=tree.order)
     rendered = render_config(config, context)
     value = to_json_value(rendered.value)
+    if context is not None:
+        for at in template_locations(config):
+            _fit_to_field(value, at, tree.field_at(at) if tree.is_field_path(at) else None)
     problems = list(rendered.problems) + list(_not_json(value))
     broken = {p.location for p in problems}
     deferred = set(template_locations(config)) if context is None else broken
@@ -79,6 +95,25 @@ def check_config(
     problems = [_labelled(p, tree) for p in problems]
     problems.sort(key=tree.order)
     return value, problems
+
+
+_TEXT_TYPES = frozenset({"string", "email", "url"})
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _fit_to_field(config: Any, at: tuple[PathPart, ...], field: Field | None) -> None:
+    """``"{{ record.id }}"`` keeps the record's type; a text field takes 42 as ``"42"`` and an
+    integer field takes ``"7"`` as 7, the way a person filling a form would mean it."""
+    if field is None or not at:
+        return
+    parent = config
+    for part in at[:-1]:
+        parent = parent[part]
+    value = parent[at[-1]]
+    if field.type in _TEXT_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool):
+        parent[at[-1]] = str(value)
+    elif field.type == "integer" and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        parent[at[-1]] = int(value.strip())
 
 
 def _not_json(value: Any, at: tuple[PathPart, ...] = ()) -> Iterator[Problem]:

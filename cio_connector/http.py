@@ -121,7 +121,8 @@ class _Base:
         answer = type(error).__name__ if error is not None else str(response.status_code if response else "?")
         logger.debug("%s -> %s in %.0f ms (attempt %d, action %s)", where, answer, elapsed * 1000, attempts, action)
         if error is not None:
-            raise transport_error(error, request, action=action) from error
+            # ``from None``: httpx's own message may quote a header, and so a credential.
+            raise transport_error(error, request, action=action) from None
         assert response is not None
         status, body = interpret(response, request, self.connection, action=action)
         return ApiResponse(status, body, attempts)

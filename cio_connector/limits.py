@@ -7,6 +7,7 @@ __all__ = [
     "ATTRIBUTE_NAME_MAX_BYTES",
     "ATTRIBUTE_VALUE_MAX_BYTES",
     "BATCH_MAX_BYTES",
+    "ENTITY_DATA_MAX_BYTES",
     "ENTITY_MAX_BYTES",
     "EVENT_DATA_MAX_BYTES",
     "EVENT_NAME_MAX_BYTES",
@@ -28,6 +29,9 @@ EVENT_DATA_MAX_BYTES = 100_000
 # Track v2: "32kb or smaller" per entity, "500kb or smaller" per batch. Read as KiB (unverified).
 ENTITY_MAX_BYTES = 32 * 1024
 BATCH_MAX_BYTES = 500 * 1024
+# What free-form data (attributes, event data) may take inside one v2 entity: the 32 KiB entity less
+# room for identifiers, name, id, timestamp and keys (about 600 bytes at their limits).
+ENTITY_DATA_MAX_BYTES = 32_000
 SEGMENT_IDS_PER_REQUEST = 1000
 
 TRACK_REQUESTS_PER_SECOND = 1000

@@ -12,8 +12,9 @@ import httpx
 
 from .connection import Connection
 from .errors import (
-    ApiError,
     AuthenticationError,
+    CioConnectorError,
+    ConnectionConfigError,
     FatalApiError,
     Problem,
     RegionMismatchError,
@@ -59,13 +60,23 @@ def interpret(
     )
 
 
-def transport_error(error: Exception, request: ApiRequest, *, action: str | None = None) -> ApiError:
-    """An httpx failure as a retryable error; the message names the host, never credentials."""
+def transport_error(error: Exception, request: ApiRequest, *, action: str | None = None) -> CioConnectorError:
+    """An httpx failure as our error; the message names the API and the failure, never a header.
+
+    A request httpx refuses to write (a credential with a newline, an unsupported scheme) is a
+    connection problem that no retry can fix; everything else on the wire is retryable.
+    """
     name = _API_NAMES[request.api]
+    if isinstance(error, (httpx.LocalProtocolError, httpx.UnsupportedProtocol)):
+        return ConnectionConfigError(
+            headline=f"the {name} API request could not be written ({type(error).__name__}): check the "
+            "connection's credentials and endpoints for characters HTTP cannot carry"
+        )
     not_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
     kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
+    detail = f": {error}" if isinstance(error, httpx.ConnectError) and str(error) else ""
     return RetryableApiError(
-        f"Customer.io {name} API call {kind}: {type(error).__name__}", action=action, not_sent=not_sent
+        f"Customer.io {name} API call {kind}: {type(error).__name__}{detail}", action=action, not_sent=not_sent
     )
 
 

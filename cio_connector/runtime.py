@@ -20,6 +20,7 @@ from .options import OptionsCache, fetch_options
 from .registry import HandlerRegistry, handlers
 from .request import ApiRequest
 from .schema import action_schema, connection_schema
+from .templating import template_locations
 
 __all__ = ["ActionResult", "Connector", "load_connector"]
 
@@ -68,8 +69,17 @@ class Connector:
             ) from None
 
     def validate(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> list[Problem]:
-        """Every problem with ``config``. Without a record, templated values are checked for syntax only."""
-        return self.action(action).check(config, _context(record, context))[1]
+        """Every problem with ``config``. Without a record, templated values are checked for syntax only.
+
+        Once every value is concrete, the request is built too, so a body over what the endpoint
+        accepts (Track v2's 32 KiB per entity) is reported here, not only when sending.
+        """
+        ctx = _context(record, context)
+        chosen = self.action(action)
+        rendered, problems = chosen.check(config, ctx)
+        if problems or (ctx is None and any(template_locations(config))):
+            return problems
+        return _size_problems(chosen, chosen.handler(rendered))
 
     def prepare(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The rendered, validated inputs a handler receives; raises ``InputError`` with all problems."""
@@ -82,10 +92,9 @@ class Connector:
     def build_request(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
         inputs = self.prepare(action, config, record=record, context=context)
         request = self.action(action).handler(inputs)
-        too_large = request.size_problem()
-        if too_large is not None:
-            labelled = self.action(action).tree.label_for(too_large.location)
-            raise InputError([replace(too_large, label=labelled)], action=action)
+        problems = _size_problems(self.action(action), request)
+        if problems:
+            raise InputError(problems, action=action)
         return request
 
     def execute(
@@ -176,6 +185,13 @@ class Connector:
                     active.close()
 
         return self.options_cache.get(key, load)
+
+
+def _size_problems(action: Action, request: ApiRequest) -> list[Problem]:
+    too_large = request.size_problem()
+    if too_large is None:
+        return []
+    return [replace(too_large, label=action.tree.label_for(too_large.location))]
 
 
 def _check_name(problem: Problem) -> str:

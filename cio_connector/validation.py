@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -13,7 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from .errors import Problem
 from .yamlsource import PathPart, json_path
 
-__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "json_size", "size_in_bytes"]
+__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "ecma_regex", "json_size", "size_in_bytes"]
 
 #: Our two schema extensions: a byte limit (UTF-8 for strings, compact JSON otherwise) and the
 #: human message to show when the subschema carrying it fails.
@@ -43,7 +44,36 @@ def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> It
         yield ValidationError(f"is {size:,} bytes; at most {limit:,} bytes allowed")
 
 
-_Validator = validators.extend(Draft202012Validator, {MAX_BYTES: _max_bytes})
+@lru_cache(maxsize=512)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""Compile a JSON Schema pattern with ECMA-262's ``$``: the very end, never before a final newline.
+
+    Python's ``$`` also matches before a trailing ``\n``, so ``^\S*$`` would let ``"key\n"`` through
+    where every JavaScript form validator refuses it.
+    """
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {MAX_BYTES: _max_bytes, "pattern": _pattern})
 
 # Patterns check a date-time's shape; only a calendar knows that 2024-02-30 does not exist.
 _FORMATS = FormatChecker(())
@@ -103,12 +133,23 @@ class SchemaChecker:
                 found.setdefault((problem.path, problem.message), problem)
         mistyped = {p.path for p in found.values() if p.code == "type"}
         # A value of the wrong type fails its other checks too; the type is what to fix first.
-        return [p for p in found.values() if p.code == "type" or p.path not in mistyped]
+        kept = [p for p in found.values() if p.code == "type" or p.path not in mistyped]
+        # The same complaint about a container and about a value inside it: the inner one says where.
+        return [p for p in kept if not any(_inside(q, p) for q in kept)]
 
     def _redact(self, parts: tuple[PathPart, ...], message: str, error: ValidationError) -> str:
         if self._is_secret(parts) and _mentions_value(message, error.instance):
             return "is invalid"
         return message
+
+
+def _inside(inner: Problem, outer: Problem) -> bool:
+    depth = len(outer.location)
+    return (
+        inner.message == outer.message
+        and len(inner.location) > depth
+        and inner.location[:depth] == outer.location
+    )
 
 
 def _mentions_value(message: str, instance: Any) -> bool:

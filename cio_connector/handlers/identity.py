@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..schema import EMAIL_PATTERN
+from ..validation import ecma_regex
 
 __all__ = ["CIO_PREFIX", "identifiers_for", "identifiers_from_shape", "raw_cio_id"]
 
 CIO_PREFIX = "cio_"
-_EMAIL_SHAPE = re.compile(EMAIL_PATTERN)
+_EMAIL_SHAPE = ecma_regex(EMAIL_PATTERN)
 
 
 def raw_cio_id(value: str) -> str:

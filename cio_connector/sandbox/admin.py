@@ -10,12 +10,14 @@ from starlette.routing import Route, Router
 
 from .config import SegmentSeed
 from .controls import Controls, Faults, RateLimits
+from .state import SegmentExists
 from .track import sandbox_state
 from .validation import BodyError, parse_json_object
 
 __all__ = ["CONTROLS_SCOPE_KEY", "admin_router", "parse_segment_seeds"]
 
 CONTROLS_SCOPE_KEY = "cio_sandbox.controls"
+_RATE_LIMIT_FIELDS = ("track", "app", "retry_after")
 
 
 def _controls(request: Request) -> Controls:
@@ -25,6 +27,10 @@ def _controls(request: Request) -> Controls:
 
 def _bad(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=400)
+
+
+def _conflict(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=409)
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -76,7 +82,10 @@ async def reset(request: Request) -> Response:
         seeds = parse_segment_seeds(body["segments"]) if "segments" in body else None
     except (BodyError, ValueError) as exc:
         return _bad(str(exc))
-    sandbox_state(request).reset(segments=seeds)
+    try:
+        sandbox_state(request).reset(segments=seeds)
+    except SegmentExists as exc:
+        return _conflict(str(exc))
     _controls(request).reset()
     return JSONResponse({"segments": sandbox_state(request).segments()})
 
@@ -86,7 +95,10 @@ async def seed_segments(request: Request) -> Response:
         seeds = parse_segment_seeds((await _json(request)).get("segments"))
     except (BodyError, ValueError) as exc:
         return _bad(str(exc))
-    return JSONResponse({"segments": sandbox_state(request).add_segments(seeds)})
+    try:
+        return JSONResponse({"segments": sandbox_state(request).add_segments(seeds)})
+    except SegmentExists as exc:  # replacing would silently drop the segment's members
+        return _conflict(str(exc))
 
 
 async def rate_limits(request: Request) -> Response:
@@ -94,10 +106,15 @@ async def rate_limits(request: Request) -> Response:
     if request.method == "PUT":
         try:
             body = await _json(request)
-            if body.get("preset") == "customerio":
-                limits = RateLimits.customerio()
+            unknown = set(body) - {"preset", *_RATE_LIMIT_FIELDS}
+            if unknown:
+                raise ValueError(f"unknown rate limit settings: {', '.join(sorted(unknown))}")
+            if "preset" in body:
+                if len(body) > 1:
+                    raise ValueError("preset cannot be combined with track, app or retry_after")
+                limits = RateLimits.preset(body["preset"])
             else:
-                limits = RateLimits(**{k: body.get(k) for k in ("track", "app", "retry_after")})
+                limits = RateLimits(**{k: body.get(k) for k in _RATE_LIMIT_FIELDS})
         except (BodyError, ValueError, TypeError) as exc:
             return _bad(str(exc))
         controls.set_rate_limits(limits)

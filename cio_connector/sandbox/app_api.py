@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
-from .identity import CIO_PREFIX, ID_TYPES, Identifier, decode_path_segment
+from .identity import CIO_PREFIX, ID_TYPES, BadPercentEscape, Identifier, decode_path_segment
 from .responses import app_error
 from .track import sandbox_state
 from .validation import BodyError, parse_json_object
@@ -84,6 +84,8 @@ async def customer_attributes(request: Request) -> Response:
         return app_error(400, f"id_type must be one of {', '.join(ID_TYPES)}")
     try:
         value = decode_path_segment(request.path_params["identifier"])
+    except BadPercentEscape as exc:
+        return app_error(400, str(exc))
     except UnicodeDecodeError:
         return app_error(400, "identifier is not valid UTF-8")
     if id_type == "cio_id" and value.startswith(CIO_PREFIX):

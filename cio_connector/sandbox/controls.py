@@ -11,11 +11,12 @@ from typing import Any, Literal
 
 from cio_connector.limits import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
 
-__all__ = ["Api", "Controls", "FaultDecision", "Faults", "RateLimits"]
+__all__ = ["RATE_LIMIT_PRESETS", "Api", "Controls", "FaultDecision", "Faults", "RateLimits"]
 
 Api = Literal["track", "app"]
 _LOG_SIZE = 10_000
 _WINDOW_SECONDS = 1.0
+RATE_LIMIT_PRESETS = ("customerio",)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,14 @@ class RateLimits:
     def customerio(cls) -> RateLimits:
         """Customer.io's documented limits (Track 1000/s, App 10/s)."""
         return cls(track=TRACK_REQUESTS_PER_SECOND, app=APP_REQUESTS_PER_SECOND)
+
+    @classmethod
+    def preset(cls, name: Any) -> RateLimits:
+        """A named preset; ValueError names the known ones."""
+        if name == "customerio":
+            return cls.customerio()
+        known = ", ".join(RATE_LIMIT_PRESETS)
+        raise ValueError(f"unknown rate limit preset {name!r}; known presets: {known}")
 
     def __post_init__(self) -> None:
         for name in ("track", "app"):

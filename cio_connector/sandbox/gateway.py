@@ -25,6 +25,7 @@ from .track_v2 import track_v2_routes
 __all__ = ["SandboxApp"]
 
 _REGION_PATH = "/api/v1/accounts/region"  # "works against either regional URL" (reference §2.5)
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 _LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 Scope = dict[str, Any]
@@ -169,9 +170,11 @@ def _authorized(scope: Scope, api: Api, credentials: Credentials) -> bool:
         )
     if scheme.lower() != "basic":
         return False
+    if len(token) % 4:  # padded base64 only; b64decode(validate=True) lets "YTpi=" through
+        return False
     try:
-        # urlsafe_b64decode also reads the standard alphabet; the Go client uses the URL-safe one.
-        decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        # Strict base64, in either alphabet: the Go client uses the URL-safe one (reference §6).
+        decoded = base64.b64decode(token.translate(_URLSAFE_TO_STANDARD), validate=True)
     except (binascii.Error, ValueError):
         return False
     expected = f"{credentials.site_id}:{credentials.track_api_key}".encode()

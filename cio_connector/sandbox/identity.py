@@ -9,6 +9,7 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = [
     "CIO_PREFIX",
+    "BadPercentEscape",
     "ID_TYPES",
     "IdType",
     "Identifier",
@@ -24,6 +25,12 @@ CIO_PREFIX = "cio_"
 
 # Deliberately loose: one "@", something on both sides, a dot in the domain, no spaces.
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A "%" not followed by two hex digits (RFC 3986 pct-encoded); unquote would keep it literally.
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+class BadPercentEscape(ValueError):
+    """A path segment holds a ``%`` that does not start a two-hex-digit escape."""
 
 
 def looks_like_email(value: str) -> bool:
@@ -50,12 +57,15 @@ def decode_path_segment(raw: str) -> str:
     """Percent-decode one raw path segment exactly once (``%252F`` stays ``%2F``); ``+`` is literal.
 
     ``raw`` comes from the ASGI ``raw_path`` decoded as latin-1, so its characters are the wire
-    bytes; the decoded bytes must be UTF-8 (UnicodeDecodeError otherwise).
+    bytes; a bad escape (``%ZZ``, a trailing ``%2``) raises BadPercentEscape and the decoded bytes
+    must be UTF-8 (UnicodeDecodeError otherwise).
     """
     try:
         wire = raw.encode("latin-1")
     except UnicodeEncodeError:
         wire = raw.encode("utf-8")
+    if _BAD_ESCAPE.search(wire):
+        raise BadPercentEscape("identifier has an invalid percent-escape (expected % and two hex digits)")
     return unquote_to_bytes(wire).decode("utf-8")
 
 
@@ -68,8 +78,14 @@ def infer_identifier(value: str) -> Identifier:
     return Identifier("id", value)
 
 
-def identifier_from_object(obj: object, *, allowed: tuple[str, ...] = ID_TYPES) -> Identifier:
-    """Read ``{"id": …}`` / ``{"email": …}`` / ``{"cio_id": …}``; raise ValueError saying what is wrong."""
+def identifier_from_object(
+    obj: object, *, allowed: tuple[str, ...] = ID_TYPES, cio_prefix: bool = True
+) -> Identifier:
+    """Read ``{"id": …}`` / ``{"email": …}`` / ``{"cio_id": …}``; raise ValueError saying what is wrong.
+
+    ``cio_prefix=False`` (Track v2) takes a cio_id literally: its spec example is the raw
+    ``a3000001``, so ``cio_a3000001`` names a cio_id that nobody has.
+    """
     if not isinstance(obj, dict) or not obj:
         raise ValueError(f"must be an object with exactly one of {', '.join(allowed)}")
     if len(obj) != 1:
@@ -81,6 +97,6 @@ def identifier_from_object(obj: object, *, allowed: tuple[str, ...] = ID_TYPES) 
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{kind} must be a non-empty string")
-    if kind == "cio_id" and value.startswith(CIO_PREFIX):
+    if kind == "cio_id" and cio_prefix and value.startswith(CIO_PREFIX):
         value = value[len(CIO_PREFIX) :]
     return Identifier(kind, value)

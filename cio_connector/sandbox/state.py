@@ -12,13 +12,17 @@ from .identity import CIO_PREFIX, Identifier, IdType, infer_identifier, looks_li
 from .models import Event, EventKind, Segment, normalize_timestamp
 from .people import PeopleIndex
 
-__all__ = ["SandboxState", "SegmentNotFound", "SegmentNotManual"]
+__all__ = ["SandboxState", "SegmentExists", "SegmentNotFound", "SegmentNotManual"]
 
 _CIO_ID_BASE = 0xA3000000  # the first person is "a3000001", like the spec's example
 
 
 class SegmentNotFound(LookupError):
     """No segment has that id."""
+
+
+class SegmentExists(ValueError):
+    """A seed names a segment id that is already taken; replacing it would lose its members."""
 
 
 class SegmentNotManual(ValueError):
@@ -48,7 +52,10 @@ class SandboxState:
 
     def reset(self, *, segments: Iterable[SegmentSeed] | None = None) -> None:
         """Forget people and events and restore the seed segments (or the ones given)."""
+        segments = None if segments is None else list(segments)
         with self._lock:
+            if segments is not None:
+                _check_new_ids(segments, set())
             self._reset_locked()
             if segments is not None:
                 self._segments.clear()
@@ -161,7 +168,10 @@ class SandboxState:
         return segment
 
     def add_segments(self, seeds: Iterable[SegmentSeed]) -> list[dict[str, Any]]:
+        """Add all the seeds or, if one names a taken id, none (SegmentExists)."""
+        seeds = list(seeds)
         with self._lock:
+            _check_new_ids(seeds, set(self._segments))
             return [self._add_segment(seed).to_api() for seed in seeds]
 
     def create_segment(
@@ -252,6 +262,14 @@ class SandboxState:
                 "segments": [s.to_dict() for s in sorted(self._segments.values(), key=lambda s: s.id)],
                 "failures": self.failures(),
             }
+
+
+def _check_new_ids(seeds: list[SegmentSeed], taken: set[int]) -> None:
+    """Raise SegmentExists if a seed's id is taken, by an existing segment or an earlier seed."""
+    for seed in seeds:
+        if seed.id is not None and seed.id in taken:
+            raise SegmentExists(f"segment {seed.id} already exists; pick another id or reset first")
+        taken.add(seed.id if seed.id is not None else max(taken, default=0) + 1)
 
 
 def _segment_identifier(id_type: IdType, value: str) -> Identifier | None:

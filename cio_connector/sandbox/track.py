@@ -11,7 +11,14 @@ from starlette.routing import Route, Router
 from cio_connector.limits import SEGMENT_IDS_PER_REQUEST
 
 from .config import track_host_url
-from .identity import ID_TYPES, Identifier, decode_path_segment, identifier_from_object, infer_identifier
+from .identity import (
+    ID_TYPES,
+    BadPercentEscape,
+    Identifier,
+    decode_path_segment,
+    identifier_from_object,
+    infer_identifier,
+)
 from .models import EventKind
 from .responses import ok, track_error, track_errors
 from .state import SandboxState, SegmentNotFound, SegmentNotManual
@@ -46,6 +53,8 @@ def path_identifier(request: Request) -> Identifier:
     """The ``{identifier}`` path segment, percent-decoded once and typed by its shape."""
     try:
         value = decode_path_segment(request.path_params["identifier"])
+    except BadPercentEscape as exc:
+        raise _Rejected(str(exc)) from None
     except UnicodeDecodeError:
         raise _Rejected("identifier is not valid UTF-8 after percent-decoding") from None
     problem = identifier_problem(value)

@@ -40,7 +40,7 @@ def _identifiers(value: Any, field: str) -> tuple[Identifier | None, list[dict[s
         message = "phone is not enabled as an identifier in this workspace"
         return None, [v2_error("not_enabled", f"{field}.phone", message)]
     try:
-        target = identifier_from_object(value)
+        target = identifier_from_object(value, cio_prefix=False)  # v2 cio_ids are raw (reference §3)
     except ValueError as exc:
         return None, [v2_error("invalid", field, str(exc))]
     if (problem := identifier_problem(target.value, label=target.type)) is not None:

@@ -45,11 +45,15 @@ def json_size(value: Any) -> int:
     return len(compact_json(value))
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """Parse a request body that must be a JSON object."""
+    """Parse a request body that must be a JSON object (strict RFC 8259: no NaN or Infinity)."""
     try:
-        value = json.loads(body) if body.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        value = json.loads(body, parse_constant=_reject_constant) if body.strip() else None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and rejected constants
         raise BodyError(f"malformed JSON: {exc}") from None
     if value is None and not body.strip():
         raise BodyError("request body must be a JSON object, got an empty body")

@@ -39,10 +39,11 @@ LIMITS = [
     ("upsert_customer", "mappings", "value_max_bytes", limits.ATTRIBUTE_VALUE_MAX_BYTES),
     ("track_event", "name", "max_bytes", limits.EVENT_NAME_MAX_BYTES),
     ("track_event", "customer_id", "max_bytes", limits.IDENTIFIER_MAX_BYTES),
-    ("track_event", "mappings", "max_bytes", limits.EVENT_DATA_MAX_BYTES),
+    ("upsert_customer", "mappings", "max_bytes", limits.ENTITY_DATA_MAX_BYTES),
+    ("track_event", "mappings", "max_bytes", limits.ENTITY_DATA_MAX_BYTES),
     ("track_page", "customer_id", "max_bytes", limits.IDENTIFIER_MAX_BYTES),
     ("track_page", "page_url", "max_bytes", limits.EVENT_NAME_MAX_BYTES),
-    ("track_page", "mappings", "max_bytes", limits.EVENT_DATA_MAX_BYTES),
+    ("track_page", "mappings", "max_bytes", limits.ENTITY_DATA_MAX_BYTES),
 ]
 
 

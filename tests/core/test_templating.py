@@ -96,11 +96,31 @@ def test_rendering_happens_before_validation(connector):
     assert connector.validate("upsert_customer", config, record={"email": "ada@example.com"}) == []
 
 
-def test_a_rendered_value_of_the_wrong_type_is_a_problem(connector):
+def test_a_number_rendered_into_a_text_field_becomes_text(connector):
     config = {"matching_field": "id", "matching_value": "{{ record.id }}"}
-    problems = connector.validate("delete_customer", config, record={"id": 42})
-    assert [(p.path, p.message) for p in problems] == [("$.matching_value", "must be a string, not an integer")]
-    assert connector.validate("delete_customer", {**config, "matching_value": "{{ record.id | string }}"}, record={"id": 42}) == []
+    assert connector.validate("delete_customer", config, record={"id": 42}) == []
+    assert connector.build_request("delete_customer", config, record={"id": 42}).json["identifiers"] == {"id": "42"}
+
+
+def test_a_whole_number_string_rendered_into_an_integer_field_becomes_a_number(connector):
+    config = {"matching_field": "id", "matching_value": "1", "segment": "{{ record.segment }}"}
+    assert connector.build_request("add_customer_to_segment", config, record={"segment": " 7 "}).path == (
+        "/api/v1/segments/7/add_customers"
+    )
+
+
+def test_a_rendered_value_that_cannot_fit_the_field_is_a_problem(connector):
+    config = {"matching_field": "id", "matching_value": "{{ record.ids }}"}
+    problems = connector.validate("delete_customer", config, record={"ids": [1, 2]})
+    assert [(p.path, p.message) for p in problems] == [("$.matching_value", "must be a string, not a list")]
+    segment = {"matching_field": "id", "matching_value": "1", "segment": "{{ record.segment }}"}
+    problems = connector.validate("add_customer_to_segment", segment, record={"segment": "seven"})
+    assert [(p.path, p.message) for p in problems] == [("$.segment", "must be an integer, not a string")]
+
+
+def test_attribute_values_keep_the_record_type(connector):
+    config = {"matching_field": "id", "matching_value": "1", "mappings": {"seats": "{{ record.seats }}"}}
+    assert connector.build_request("upsert_customer", config, record={"seats": 3}).json["attributes"] == {"seats": 3}
 
 
 def test_without_a_record_templates_are_only_syntax_checked(connector):

@@ -8,7 +8,7 @@ from cio_connector import InputError, Problem
 from cio_connector.limits import (
     ATTRIBUTE_NAME_MAX_BYTES,
     ATTRIBUTE_VALUE_MAX_BYTES,
-    EVENT_DATA_MAX_BYTES,
+    ENTITY_DATA_MAX_BYTES,
     IDENTIFIER_MAX_BYTES,
     MAX_ATTRIBUTES,
 )
@@ -60,7 +60,7 @@ VALID = [
     ("track_event", {"name": "purchase", "customer_id": "42", "timestamp": "2024-05-01"}),
     ("track_event", {"name": "purchase", "customer_id": "42", "timestamp": "2024-02-29 23:59"}),
     ("track_event", {"name": "purchase", "customer_id": "42", "timestamp": 0}),
-    ("track_event", {"name": "purchase", "customer_id": "42", "mappings": {"blob": "x" * (EVENT_DATA_MAX_BYTES - 20)}}),
+    ("track_event", {"name": "purchase", "customer_id": "42", "mappings": {"blob": "x" * (ENTITY_DATA_MAX_BYTES - 20)}}),
     ("track_page", {"customer_id": "42", "page_url": "/pricing?plan=pro"}),
     ("track_page", {"customer_id": "42", "page_url": "http://example.com", "timestamp": 1714564800,
                     "mappings": {"title": "Pricing", "referrer": "https://google.com"}}),
@@ -188,11 +188,11 @@ BYTES = [
     ("track_event", {**_base("track_event"), "name": "é" * 50 + "x"}, [
         ("$.name", "Name", "is 101 bytes; at most 100 bytes allowed"),
     ]),
-    ("track_event", {**_base("track_event"), "mappings": {"blob": "x" * (EVENT_DATA_MAX_BYTES - 10)}}, [
-        ("$.mappings", "Mappings", "is 100,001 bytes; at most 100,000 bytes allowed"),
+    ("track_event", {**_base("track_event"), "mappings": {"blob": "x" * (ENTITY_DATA_MAX_BYTES - 10)}}, [
+        ("$.mappings", "Mappings", "is 32,001 bytes; at most 32,000 bytes allowed"),
     ]),
-    ("track_page", {**_base("track_page"), "mappings": {"blob": "é" * 50_000}}, [
-        ("$.mappings", "Mappings", "is 100,011 bytes; at most 100,000 bytes allowed"),
+    ("track_page", {**_base("track_page"), "mappings": {"blob": "é" * 16_000}}, [
+        ("$.mappings", "Mappings", "is 32,011 bytes; at most 32,000 bytes allowed"),
     ]),
     ("track_event", {**_base("track_event"), "event_id": TOO_LONG_ID}, [
         ("$.event_id", "Event ID", "is 152 bytes; at most 150 bytes allowed"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from cio_connector.sandbox import SandboxServer
 
@@ -94,3 +95,52 @@ def test_objects_are_not_simulated(track: httpx.Client) -> None:
     }
     response = entity(track, body)
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "type"
+
+
+def _send(track: httpx.Client, endpoint: str, body: dict[str, object]) -> httpx.Response:
+    return track.post(endpoint, json={"batch": [body]} if endpoint.endswith("/batch") else body)
+
+
+# v2 takes the raw cio_id (spec example "a3000001"), so "cio_a3000001" is a cio_id nobody has.
+PREFIXED_CIO_ID_CASES = [
+    (endpoint, action, fields)
+    for endpoint in ("/api/v2/entity", "/api/v2/batch")
+    for action, fields in [
+        ("identify", {"attributes": {"plan": "free"}}),
+        ("event", {"name": "purchase"}),
+        ("suppress", {}),
+        ("delete", {}),
+    ]
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "action", "fields"),
+    PREFIXED_CIO_ID_CASES,
+    ids=[f"{e.rsplit('/', 1)[1]}-{a}" for e, a, _ in PREFIXED_CIO_ID_CASES],
+)
+def test_a_cio_prefixed_cio_id_is_literal_and_matches_nobody(
+    sandbox: SandboxServer, track: httpx.Client, endpoint: str, action: str, fields: dict[str, object]
+) -> None:
+    entity(track, person({"id": "42"}, "identify", attributes={"plan": "pro"}))
+    before = sandbox.state.find("42")
+    assert before["cio_id"] == "a3000001"
+    response = _send(track, endpoint, person({"cio_id": "cio_a3000001"}, action, **fields))
+    assert (response.status_code, response.json()) == (200, {})
+    assert sandbox.state.people() == [before]  # a3000001 untouched: not updated, suppressed or deleted
+    assert sandbox.state.events("42") == []
+    if action == "identify":  # dropped like any unknown cio_id, and shown in the activity log
+        (failure,) = sandbox.state.failures()
+        assert failure["identifier"] == {"cio_id": "cio_a3000001"} and "dropped" in failure["reason"]
+    if action == "event":
+        (event,) = sandbox.state.events()
+        assert (event["person"], event["identifier"]) == (None, {"cio_id": "cio_a3000001"})
+
+
+def test_v1_paths_and_segments_still_take_the_cio_prefix(sandbox: SandboxServer, track: httpx.Client) -> None:
+    entity(track, person({"id": "42"}, "identify"))
+    assert track.put("/api/v1/customers/cio_a3000001", json={"plan": "pro"}).status_code == 200
+    added = track.post("/api/v1/segments/1/add_customers?id_type=cio_id", json={"ids": ["cio_a3000001"]})
+    assert added.status_code == 200
+    found = sandbox.state.find("42")
+    assert (found["attributes"], found["segments"]) == ({"plan": "pro"}, [1])
