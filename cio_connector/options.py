@@ -2,55 +2,111 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from .http import CioClient
+from .http import AsyncCioClient, CioClient
 from .manifest import DynamicOptions
 from .request import ApiRequest
 
-__all__ = ["OptionsCache", "SOURCES", "fetch_options"]
+__all__ = ["OptionsCache", "SOURCES", "Source", "fetch_options", "fetch_options_async", "to_options"]
 
 Option = dict[str, Any]
 
 
-def _segments(client: CioClient) -> list[Mapping[str, Any]]:
-    body = client.send(ApiRequest("app", "GET", "/v1/segments")).json
-    return [s for s in (body or {}).get("segments") or [] if isinstance(s, Mapping)]
+@dataclass(frozen=True)
+class Source:
+    """Where an ``options.source`` comes from: one App API call and where its items are."""
+
+    request: ApiRequest
+    items: Callable[[Any], list[Mapping[str, Any]]]
 
 
-#: Where each ``options.source`` comes from. Each returns raw items with ``id`` and ``name``.
-SOURCES: dict[str, Callable[[CioClient], list[Mapping[str, Any]]]] = {"segments": _segments}
+def _listed(key: str) -> Callable[[Any], list[Mapping[str, Any]]]:
+    def items(body: Any) -> list[Mapping[str, Any]]:
+        found = body.get(key) if isinstance(body, Mapping) else None
+        return [item for item in found or [] if isinstance(item, Mapping) and "id" in item]
+
+    return items
 
 
-def fetch_options(spec: DynamicOptions, client: CioClient) -> list[Option]:
-    """``[{value, label}]`` of the items matching ``spec.filter``, sorted by label."""
+#: Each source's items carry ``id`` (the option's value) and ``name`` (its label).
+SOURCES: dict[str, Source] = {"segments": Source(ApiRequest("app", "GET", "/v1/segments"), _listed("segments"))}
+
+
+def _source(spec: DynamicOptions) -> Source:
     try:
-        source = SOURCES[spec.source]
+        return SOURCES[spec.source]
     except KeyError:
         raise KeyError(f"unknown options source {spec.source!r}; known: {', '.join(SOURCES)}") from None
-    items = [i for i in source(client) if all(i.get(k) == v for k, v in spec.filter.items())]
+
+
+def to_options(spec: DynamicOptions, body: Any) -> list[Option]:
+    """``[{value, label}]`` of the items matching ``spec.filter``, sorted by label."""
+    items = [i for i in _source(spec).items(body) if all(i.get(k) == v for k, v in spec.filter.items())]
     options = [{"value": item["id"], "label": str(item.get("name") or item["id"])} for item in items]
     return sorted(options, key=lambda option: (option["label"].casefold(), str(option["value"])))
 
 
-class OptionsCache:
-    """Per connection and source, for ``ttl`` seconds: a form opening twice does not fetch twice."""
+def fetch_options(spec: DynamicOptions, client: CioClient) -> list[Option]:
+    return to_options(spec, client.send(_source(spec).request).json)
 
-    def __init__(self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+
+async def fetch_options_async(spec: DynamicOptions, client: AsyncCioClient) -> list[Option]:
+    return to_options(spec, (await client.send(_source(spec).request)).json)
+
+
+class OptionsCache:
+    """Per connection and source, for ``ttl`` seconds, at most ``size`` entries (least recent go).
+
+    Concurrent sync callers for one key wait for a single load (the App API allows 10 calls a
+    second); the clock starts when a load finishes, so a slow load is not stale on arrival.
+    """
+
+    def __init__(self, ttl: float = 60.0, size: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self.size = size
         self._clock = clock
-        self._entries: dict[tuple, tuple[float, list[Option]]] = {}
+        self._entries: OrderedDict[tuple, tuple[float, list[Option]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._loading: dict[tuple, threading.Lock] = {}
+
+    def peek(self, key: tuple) -> list[Option] | None:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None or self._clock() - hit[0] >= self.ttl:
+                self._entries.pop(key, None)
+                return None
+            self._entries.move_to_end(key)
+            return [dict(option) for option in hit[1]]
+
+    def put(self, key: tuple, value: list[Option]) -> None:
+        with self._lock:
+            self._entries[key] = (self._clock(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
     def get(self, key: tuple, load: Callable[[], list[Option]]) -> list[Option]:
-        now = self._clock()
-        hit = self._entries.get(key)
-        if hit and now - hit[0] < self.ttl:
-            return [dict(option) for option in hit[1]]
-        value = load()
-        self._entries[key] = (now, value)
-        return [dict(option) for option in value]
+        cached = self.peek(key)
+        if cached is not None:
+            return cached
+        with self._lock:
+            gate = self._loading.setdefault(key, threading.Lock())
+        with gate:
+            cached = self.peek(key)
+            if cached is None:
+                value = load()
+                self.put(key, value)
+                cached = [dict(option) for option in value]
+        with self._lock:
+            self._loading.pop(key, None)
+        return cached
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()

@@ -11,12 +11,12 @@ import httpx
 
 from .actions import Action
 from .bundle import bundle_root
-from .check import Check, ConnectionReport, run_checks
+from .check import Check, ConnectionReport, run_checks, run_checks_async
 from .connection import Connection, ConnectionParser
 from .errors import ConnectionConfigError, InputError, ManifestError, Problem
-from .http import CioClient, describe_request
-from .manifest import ConnectorManifest, load_action_manifest, load_connector_manifest, locate
-from .options import OptionsCache, fetch_options
+from .http import AsyncCioClient, CioClient, describe_request
+from .manifest import ConnectorManifest, DynamicOptions, load_action_manifest, load_connector_manifest, locate
+from .options import OptionsCache, fetch_options, fetch_options_async
 from .registry import HandlerRegistry, handlers
 from .request import ApiRequest
 from .schema import action_schema, connection_schema
@@ -110,6 +110,7 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> ActionResult:
         """Validate, build the request, and send it (or, with ``dry_run``, only describe it)."""
+        _require(client, CioClient, "execute", "aexecute")
         conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
         request = self.build_request(action, config, record=record, context=context)
         described = describe_request(conn, request)
@@ -122,6 +123,34 @@ class Connector:
         finally:
             if owned:
                 client.close()
+        return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
+
+    async def aexecute(
+        self,
+        action: str,
+        config: Any,
+        connection: Any,
+        *,
+        record: Any = None,
+        context: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+        client: AsyncCioClient | None = None,
+        allow_custom_endpoints: bool = False,
+    ) -> ActionResult:
+        """``execute`` for asyncio hosts: the same validation and request, sent with ``AsyncCioClient``."""
+        _require(client, AsyncCioClient, "aexecute", "execute")
+        conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        request = self.build_request(action, config, record=record, context=context)
+        described = describe_request(conn, request)
+        if dry_run:
+            return ActionResult(action, described, dry_run=True)
+        owned = client is None
+        active = client or AsyncCioClient(conn)
+        try:
+            response = await active.send(request, action=action)
+        finally:
+            if owned:
+                await active.aclose()
         return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
 
     # -- connection ------------------------------------------------------------------------
@@ -142,10 +171,10 @@ class Connector:
         client: CioClient | None = None,
     ) -> ConnectionReport:
         """Each credential and the region checked against Customer.io; never raises for a bad key."""
-        try:
-            conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        except ConnectionConfigError as exc:
-            return ConnectionReport(tuple(Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems))
+        _require(client, CioClient, "check_connection", "acheck_connection")
+        conn = self._checkable(connection, allow_custom_endpoints)
+        if isinstance(conn, ConnectionReport):
+            return conn
         owned = client is None
         client = client or CioClient(conn, transport=transport)
         try:
@@ -153,6 +182,32 @@ class Connector:
         finally:
             if owned:
                 client.close()
+
+    async def acheck_connection(
+        self,
+        connection: Any,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        allow_custom_endpoints: bool = False,
+        client: AsyncCioClient | None = None,
+    ) -> ConnectionReport:
+        _require(client, AsyncCioClient, "acheck_connection", "check_connection")
+        conn = self._checkable(connection, allow_custom_endpoints)
+        if isinstance(conn, ConnectionReport):
+            return conn
+        active = client or AsyncCioClient(conn, transport=transport)
+        try:
+            return await run_checks_async(conn, active)
+        finally:
+            if client is None:
+                await active.aclose()
+
+    def _checkable(self, connection: Any, allow_custom_endpoints: bool) -> Connection | ConnectionReport:
+        """The parsed connection, or the report of why it cannot be checked at all."""
+        try:
+            return self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        except ConnectionConfigError as exc:
+            return ConnectionReport(tuple(Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems))
 
     def options(
         self,
@@ -164,27 +219,59 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> list[dict[str, Any]]:
         """Live choices for a field with dynamic options, e.g. the manual segments."""
-        spec = self.action(action).manifest.field(field_key)
-        if spec is None or spec.options is None:
+        _require(client, CioClient, "options", "aoptions")
+        spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
+
+        def load() -> list[dict[str, Any]]:
+            active = client or CioClient(conn)
+            try:
+                return fetch_options(spec, active)
+            finally:
+                if client is None:
+                    active.close()
+
+        return self.options_cache.get(key, load)
+
+    async def aoptions(
+        self,
+        action: str,
+        field_key: str,
+        connection: Any,
+        *,
+        client: AsyncCioClient | None = None,
+        allow_custom_endpoints: bool = False,
+    ) -> list[dict[str, Any]]:
+        _require(client, AsyncCioClient, "aoptions", "options")
+        spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
+        cached = self.options_cache.peek(key)
+        if cached is not None:
+            return cached
+        active = client or AsyncCioClient(conn)
+        try:
+            value = await fetch_options_async(spec, active)
+        finally:
+            if client is None:
+                await active.aclose()
+        self.options_cache.put(key, value)
+        return [dict(option) for option in value]
+
+    def _options_plan(
+        self, action: str, field_key: str, connection: Any, allow_custom_endpoints: bool
+    ) -> tuple[DynamicOptions, Connection, tuple]:
+        field = self.action(action).manifest.field(field_key)
+        if field is None or field.options is None:
             dynamic = [f.key for f in self.action(action).manifest.fields if f.options]
             raise InputError(
                 [Problem(f"$.{field_key}", f"has no dynamic options; fields with options: {', '.join(dynamic) or 'none'}", code="no_options")],
                 action=action,
             )
         conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        source = spec.options
-        key = (*conn.cache_key(), source.model_dump_json())
+        return field.options, conn, (*conn.cache_key(), field.options.model_dump_json())
 
-        def load() -> list[dict[str, Any]]:
-            owned = client is None
-            active = client or CioClient(conn)
-            try:
-                return fetch_options(source, active)
-            finally:
-                if owned:
-                    active.close()
 
-        return self.options_cache.get(key, load)
+def _require(client: Any, kind: type, method: str, other: str) -> None:
+    if client is not None and not isinstance(client, kind):
+        raise TypeError(f"{method}() takes a {kind.__name__} client; for a {type(client).__name__} use {other}()")
 
 
 def _size_problems(action: Action, request: ApiRequest) -> list[Problem]:

@@ -9,8 +9,8 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = [
     "CIO_PREFIX",
-    "BadPercentEscape",
     "ID_TYPES",
+    "BadPercentEscape",
     "IdType",
     "Identifier",
     "decode_path_segment",

@@ -169,3 +169,56 @@ def test_options_errors_follow_the_status_policy(connector):
             connector.options("add_customer_to_segment", "segment", conn, client=client)
     with pytest.raises(InputError, match="fields with options: segment"):
         connector.options("add_customer_to_segment", "matching_value", conn)
+
+
+def test_concurrent_callers_share_one_options_load(connector):
+    import threading
+
+    from cio_connector import CioClient
+
+    connector.options_cache.clear()
+    gate = threading.Event()
+    calls = []
+
+    def respond(request):
+        calls.append(request)
+        gate.wait(2)
+        return fake_customerio()(request)
+
+    conn = connector.connection(connection())
+    results = []
+
+    def call():
+        with CioClient(conn, transport=Recorder(respond).transport()) as client:
+            results.append(connector.options("add_customer_to_segment", "segment", conn, client=client))
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join(5)
+    assert len(calls) == 1 and len(results) == 8 and all(r == results[0] for r in results)
+
+
+def test_the_options_cache_is_bounded_and_expires():
+    from cio_connector.options import OptionsCache
+
+    now = [0.0]
+    cache = OptionsCache(ttl=10, size=3, clock=lambda: now[0])
+    for n in range(5):
+        cache.put((n,), [{"value": n, "label": str(n)}])
+    assert [cache.peek((n,)) is not None for n in range(5)] == [False, False, True, True, True]
+    now[0] = 10.0
+    assert cache.peek((4,)) is None
+
+
+def test_a_403_app_key_reads_as_missing_permission(connector):
+    def respond(request):
+        if request.url.path == "/v1/segments":
+            return httpx.Response(403, json={"errors": [{"detail": "forbidden"}]})
+        return fake_customerio()(request)
+
+    recorder = Recorder(respond)
+    checks = {c.name: c.message for c in connector.check_connection(connection(), transport=recorder.transport()).checks}
+    assert checks["app_api_key"] == "App API key was refused (403): it may lack permission to read segments"

@@ -68,3 +68,19 @@ def test_rate_limit_429_with_retry_after_is_waited_out(connector, sandbox):
     assert slept and set(slept) == {0.4}
     assert len(sandbox.snapshot()["people"]) == 5
     assert any(r["status"] == 429 for r in sandbox.controls.requests())
+
+
+def test_a_credential_http_cannot_carry_is_a_connection_error_never_sent(connector, sandbox):
+    import dataclasses
+    import traceback
+
+    from cio_connector import ConnectionConfigError
+
+    good = connector.connection(connection_for(sandbox))
+    conn = dataclasses.replace(good, app_api_key=good.app_api_key + "\n")  # bypassing validation
+    before = len(sandbox.controls.requests())
+    connector.options_cache.clear()
+    with CioClient(conn) as client, pytest.raises(ConnectionConfigError) as caught:
+        connector.options("add_customer_to_segment", "segment", conn, client=client)
+    assert len(sandbox.controls.requests()) == before
+    assert good.app_api_key not in "".join(traceback.format_exception(caught.value))

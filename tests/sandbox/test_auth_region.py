@@ -21,6 +21,8 @@ def basic(user: str, password: str, *, urlsafe: bool = False) -> dict[str, str]:
 
 
 SITE, KEY = TRACK_AUTH
+VALID = basic(SITE, KEY)["Authorization"].removeprefix("Basic ")
+assert VALID.endswith("==")  # the padding cases below need a padded token
 TRACK_AUTH_CASES = [
     ("missing", {}, 401),
     ("wrong key", basic(SITE, "nope"), 401),
@@ -28,6 +30,13 @@ TRACK_AUTH_CASES = [
     ("bearer instead of basic", {"Authorization": f"Bearer {KEY}"}, 401),
     ("app key as basic", basic(SITE, DEMO_CREDENTIALS.app_api_key), 401),
     ("garbage", {"Authorization": "Basic !!!"}, 401),
+    # Strict decoding: anything but exactly one padded base64 token is 401.
+    ("junk before valid base64", {"Authorization": f"Basic !!{VALID}"}, 401),
+    ("junk after valid base64", {"Authorization": f"Basic {VALID}!!"}, 401),
+    ("space inside the token", {"Authorization": f"Basic {VALID[:8]} {VALID[8:]}"}, 401),
+    ("missing padding", {"Authorization": f"Basic {VALID.rstrip('=')}"}, 401),
+    ("excess padding", {"Authorization": f"Basic {VALID}="}, 401),
+    ("data after padding", {"Authorization": f"Basic {VALID}AAAA"}, 401),
     ("standard base64", basic(SITE, KEY), 200),
     ("URL-safe base64 (the Go client)", basic(SITE, KEY, urlsafe=True), 200),
 ]

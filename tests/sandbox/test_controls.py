@@ -88,6 +88,53 @@ def test_bad_seeds_are_rejected(control: httpx.Client, body: dict[str, object]) 
     assert response.status_code == 400 and response.json()["error"]
 
 
+# A seed id that is taken would replace that segment and lose its members: 409, nothing changes.
+SEGMENT_CONFLICTS = [
+    ("an existing id", "/segments", {"segments": [{"name": "Again", "id": 1}]}, "segment 1"),
+    (
+        "an existing id after a new one",
+        "/segments",
+        {"segments": [{"name": "New", "id": 60}, {"name": "Again", "id": 1}]},
+        "segment 1",
+    ),
+    (
+        "an id repeated in the request",
+        "/segments",
+        {"segments": [{"name": "A", "id": 60}, {"name": "B", "id": 60}]},
+        "segment 60",
+    ),
+    (
+        "an id repeated in a reset",
+        "/reset",
+        {"segments": [{"name": "A", "id": 60}, {"name": "B", "id": 60}]},
+        "segment 60",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "body", "words"), SEGMENT_CONFLICTS, ids=[c[0] for c in SEGMENT_CONFLICTS]
+)
+def test_seeding_a_taken_segment_id_is_a_conflict(
+    sandbox: SandboxServer,
+    control: httpx.Client,
+    track: httpx.Client,
+    case: str,
+    path: str,
+    body: dict[str, object],
+    words: str,
+) -> None:
+    track.put("/api/v1/customers/42", json={})
+    track.post("/api/v1/segments/1/add_customers", json={"ids": ["42"]})
+    before = sandbox.snapshot()
+    response = control.post(path, json=body)
+    assert response.status_code == 409
+    assert set(response.json()) == {"error"} and words in response.json()["error"]
+    assert "already exists" in response.json()["error"]
+    assert sandbox.snapshot() == before  # all or nothing: no segment replaced, added, or reset
+    assert sandbox.state.segment(1)["members"] == ["a3000001"]
+
+
 def test_no_rate_limit_by_default(control: httpx.Client) -> None:
     assert control.get("/rate_limits").json() == {"track": None, "app": None, "retry_after": None}
 
@@ -115,9 +162,27 @@ def test_customerio_preset(control: httpx.Client) -> None:
     assert (limits["track"], limits["app"]) == (TRACK_REQUESTS_PER_SECOND, APP_REQUESTS_PER_SECOND)
 
 
-@pytest.mark.parametrize("body", [{"app": 0}, {"track": "fast"}, {"retry_after": -1}])
-def test_bad_rate_limits_are_rejected(control: httpx.Client, body: dict[str, object]) -> None:
-    assert control.put("/rate_limits", json=body).status_code == 400
+BAD_RATE_LIMITS = [
+    ({"app": 0}, "app"),
+    ({"track": "fast"}, "track"),
+    ({"retry_after": -1}, "retry_after"),
+    ({"preset": "nope"}, "known presets: customerio"),
+    ({"preset": None}, "known presets: customerio"),
+    ({"preset": "CustomerIO"}, "known presets: customerio"),
+    ({"preset": "customerio", "track": 5}, "cannot be combined"),
+    ({"trak": 5}, "unknown rate limit settings: trak"),
+]
+
+
+@pytest.mark.parametrize(("body", "words"), BAD_RATE_LIMITS, ids=[str(b) for b, _ in BAD_RATE_LIMITS])
+def test_bad_rate_limits_are_rejected_and_change_nothing(
+    control: httpx.Client, body: dict[str, object], words: str
+) -> None:
+    current = control.put("/rate_limits", json={"track": 7, "app": 3}).json()
+    response = control.put("/rate_limits", json=body)
+    assert response.status_code == 400
+    assert set(response.json()) == {"error"} and words in response.json()["error"]
+    assert control.get("/rate_limits").json() == current
 
 
 def _statuses(track: httpx.Client, count: int) -> list[int]:
