@@ -29,9 +29,16 @@ plain_text = st.text(min_size=1).filter(lambda s: not is_template(s))
 
 @pytest.mark.parametrize("action", MATCHING_ACTIONS)
 @SETTINGS
-@given(value=plain_text.filter(lambda s: _utf8(s) <= IDENTIFIER_MAX_BYTES))
+@given(value=plain_text.filter(lambda s: _utf8(s) <= IDENTIFIER_MAX_BYTES and not s.isspace()))
 def test_any_identifier_up_to_150_bytes_is_accepted_in_id_mode(connector, action, value):
     assert connector.validate(action, _config(action, value)) == []
+
+
+@pytest.mark.parametrize("action", MATCHING_ACTIONS)
+@SETTINGS
+@given(value=st.text(alphabet=" \t\n\r\u00a0\u2003", min_size=1, max_size=20))
+def test_a_blank_identifier_is_refused(connector, action, value):
+    assert [p.message for p in connector.validate(action, _config(action, value))] == ["must not be blank"]
 
 
 @pytest.mark.parametrize("action", MATCHING_ACTIONS)
