@@ -37,8 +37,9 @@ def _schemas(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else bundle_root() / "schemas"
     if args.check:
         stale = [name for name, text in files.items() if not (folder / name).is_file() or (folder / name).read_text() != text]
+        again = "cio-connector schemas" + (f" --out {args.out}" if args.out else "")
         for name in stale:
-            print(f"schemas/{name} is out of date; run: cio-connector schemas", file=sys.stderr)
+            print(f"{folder / name} is out of date; run: {again}", file=sys.stderr)
         return 1 if stale else 0
     changed = write_schemas(folder, files)
     print(f"{len(files)} schemas, {len(changed)} changed" + (": " + ", ".join(changed) if changed else ""))
@@ -57,6 +58,16 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(region=args.region)
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cio-connector", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     schemas.set_defaults(run=_schemas)
     sandbox = sub.add_parser("sandbox", help="run the local Customer.io simulator")
     sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     sandbox.add_argument("--region", choices=["us", "eu"], default="us", help="the simulated workspace's region")
     sandbox.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed certificate")
     sandbox.add_argument("--cert-dir", help="where --tls writes its certificate (default: a temp dir)")
@@ -84,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except CioConnectorError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a folder that is a file, a port in use, a read-only disk
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -42,13 +42,30 @@ class Connection:
 
 
 def is_loopback_url(url: str) -> bool:
+    """``localhost`` or a literal loopback address; names that a resolver might send elsewhere are not."""
     host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _endpoint_problem(url: str, allow_custom: bool) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http(s) URL"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry a user name or password: credentials belong in their own fields"
+    if parts.query or parts.fragment:
+        return "must be a base URL without a query or fragment"
+    if not allow_custom and not is_loopback_url(url):
+        return (
+            "custom endpoints must be a loopback address (127.0.0.1, [::1], localhost) unless "
+            "custom endpoints are explicitly allowed; credentials are never sent elsewhere"
+        )
+    return None
 
 
 class ConnectionParser:
@@ -66,12 +83,12 @@ class ConnectionParser:
         endpoints = data.get("endpoints") or {}
         for name in ("track", "app"):
             url = endpoints.get(name)
-            if url and not allow_custom_endpoints and not is_loopback_url(url):
+            message = url and _endpoint_problem(url, allow_custom_endpoints)
+            if message:
                 problems.append(
                     Problem(
                         f"$.endpoints.{name}",
-                        "custom endpoints must be a loopback address (127.0.0.1, localhost) unless "
-                        "custom endpoints are explicitly allowed; credentials are never sent elsewhere",
+                        message,
                         label=self.tree.label_for(("endpoints", name)),
                         code="endpoint",
                         location=("endpoints", name),

@@ -140,23 +140,34 @@ def _problems(body: Any, request: ApiRequest) -> list[Problem]:
     return problems
 
 
-def _other_region(connection: Connection, location: str) -> str:
-    host = urlsplit(location).hostname or ""
-    if "-eu" in host or "/eu" in urlsplit(location).path[:4]:
+def _redirect_region(location: str) -> str | None:
+    """Which region a redirect points at, when its host says so (``-eu`` hosts or ``/eu`` sandbox)."""
+    parts = urlsplit(location)
+    if not parts.hostname:
+        return None
+    if "-eu" in parts.hostname or parts.path.startswith("/eu/"):
         return "eu"
-    if location:
-        return "us" if connection.region == "eu" else "eu"
-    return "eu" if connection.region == "us" else "us"
+    if parts.hostname.endswith("customer.io") or parts.path.startswith("/us/"):
+        return "us"
+    return None
 
 
 def _wrong_region(response: httpx.Response, request: ApiRequest, connection: Connection) -> RegionMismatchError:
-    actual = _other_region(connection, response.headers.get("location", ""))
     name = _API_NAMES[request.api]
+    status = response.status_code
+    target = _redirect_region(response.headers.get("location", ""))
+    if target == connection.region:
+        return RegionMismatchError(
+            f"Customer.io answered the {name} API call with an unexpected redirect ({status}) within "
+            f"{connection.region.upper()}; the region looks right, so this may be temporary",
+            actual_region=target, status=status,
+        )
+    actual = target or ("eu" if connection.region == "us" else "us")
     message = (
-        f"Customer.io redirected the {name} API call ({response.status_code}): this workspace is in "
+        f"Customer.io redirected the {name} API call ({status}): this workspace is in "
         f"{actual.upper()}, not {connection.region.upper()}; choose {actual.upper()} as the region"
     )
-    return RegionMismatchError(message, actual_region=actual, status=response.status_code)
+    return RegionMismatchError(message, actual_region=actual, status=status)
 
 
 def _auth(request: ApiRequest, status: int) -> AuthenticationError:

@@ -222,3 +222,21 @@ def test_a_403_app_key_reads_as_missing_permission(connector):
     recorder = Recorder(respond)
     checks = {c.name: c.message for c in connector.check_connection(connection(), transport=recorder.transport()).checks}
     assert checks["app_api_key"] == "App API key was refused (403): it may lack permission to read segments"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/relative", "must be an absolute http(s) URL"),
+        ("ftp://127.0.0.1/x", "must be an http(s) URL or a path starting with /"),
+        ("http://user:pw@127.0.0.1:9/", "must not carry a user name or password"),
+        ("http://127.0.0.1:9/?a=b", "must be a base URL without a query or fragment"),
+        ("http://127.0.0.1:9/#x", "must be a base URL without a query or fragment"),
+        ("http://evil.localhost:9/", "custom endpoints must be a loopback address"),
+    ],
+)
+def test_malformed_endpoints_are_refused_even_when_custom_ones_are_allowed(connector, url, message):
+    allow = "loopback" not in message
+    problems = connector.validate_connection(connection(endpoints={"track": url, "app": "http://127.0.0.1:1"}), allow_custom_endpoints=allow)
+    assert [(p.path, p.message[: len(message)]) for p in problems] == [("$.endpoints.track", message)]
+    assert "pw" not in json.dumps([p.to_dict() for p in problems])

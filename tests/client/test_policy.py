@@ -200,3 +200,11 @@ def test_logs_say_what_happened_and_never_carry_a_secret(caplog, connector):
     basic = base64.b64encode(f"site-123:{SECRETS['track_api_key']}".encode()).decode()
     for secret in (*SECRETS.values(), basic):
         assert secret not in text
+
+
+def test_a_redirect_within_the_chosen_region_is_not_called_a_region_mismatch():
+    recorder = Recorder(lambda r: httpx.Response(301, headers={"location": "https://beta-api-eu.customer.io/v1/segments"}))
+    with recorder.client(checked_connection("eu")) as client, pytest.raises(RegionMismatchError) as caught:
+        client.send(SEGMENTS)
+    assert "unexpected redirect (301) within EU" in str(caught.value)
+    assert "choose" not in str(caught.value)
