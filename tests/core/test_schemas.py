@@ -66,8 +66,8 @@ def test_schemas_check_detects_drift_in_a_copy(tmp_path: Path, capsys):
     (tmp_path / "connection.json").unlink()
     assert main(["schemas", "--check", "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().err.splitlines() == [
-        "schemas/connection.json is out of date; run: cio-connector schemas",
-        "schemas/actions/track_event.json is out of date; run: cio-connector schemas",
+        f"{tmp_path / 'connection.json'} is out of date; run: cio-connector schemas --out {tmp_path}",
+        f"{tmp_path / 'actions' / 'track_event.json'} is out of date; run: cio-connector schemas --out {tmp_path}",
     ]
 
     assert main(["schemas", "--out", str(tmp_path)]) == 0
