@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from .limits import UNIX_SECONDS_MAX
+from .timestamps import ISO_DATETIME_PATTERN
 from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule
-from .validation import MAX_BYTES, MESSAGE
+from .validation import MAX_BYTES, MESSAGE, TIMESTAMP
 
 __all__ = [
     "DRAFT",
@@ -31,10 +32,6 @@ OPTIONS = "x-dynamic-options"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 URL_PATTERN = r"^(https?://[^\s/?#]+[^\s]*|/[^\s]*)$"
 # [0-9], not \d: in Python's re \d also matches other scripts' digits, which no parser reads.
-ISO_DATETIME_PATTERN = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?(Z|z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
-)
 
 
 def _constraints(c: Constraints) -> dict[str, Any]:
@@ -87,8 +84,9 @@ def _typed(field: Field) -> dict[str, Any]:
         return {
             "anyOf": [
                 {"type": "integer", "minimum": 0, "maximum": UNIX_SECONDS_MAX},
-                {"type": "string", "format": "date-time", "pattern": ISO_DATETIME_PATTERN},
+                {"type": "string", "pattern": ISO_DATETIME_PATTERN},
             ],
+            TIMESTAMP: True,
             MESSAGE: "must be an ISO-8601 date-time (2024-05-01T12:00:00Z) or unix seconds (not milliseconds)",
         }
     if kind == "attributes":

@@ -12,9 +12,14 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from .errors import Problem
+from .limits import UNIX_SECONDS_MAX
+from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
 from .yamlsource import PathPart, json_path
 
-__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "ecma_regex", "json_size", "size_in_bytes"]
+__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "ecma_regex", "json_size", "size_in_bytes"]
+
+#: Marks a date-time field: ISO strings must be real dates and fit unix seconds like the integers.
+TIMESTAMP = "x-timestamp"
 
 #: Our two schema extensions: a byte limit (UTF-8 for strings, compact JSON otherwise) and the
 #: human message to show when the subschema carrying it fails.
@@ -73,7 +78,22 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping) -> It
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator = validators.extend(Draft202012Validator, {MAX_BYTES: _max_bytes, "pattern": _pattern})
+def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+    """An ISO date-time that the calendar knows, between 1970 and ``UNIX_SECONDS_MAX`` as unix seconds."""
+    if not enabled or not isinstance(instance, str) or not ecma_regex(ISO_DATETIME_PATTERN).search(instance):
+        return  # integers have their own bounds; other shapes fail the pattern
+    try:
+        seconds = unix_seconds(instance)
+    except ValueError:
+        yield ValidationError("is not a date-time the calendar has")
+        return
+    if not 0 <= seconds <= UNIX_SECONDS_MAX:
+        yield ValidationError("must be between 1970-01-01T00:00:00Z and the year 5138 (unix seconds 0 to 99999999999)")
+
+
+_Validator = validators.extend(
+    Draft202012Validator, {MAX_BYTES: _max_bytes, "pattern": _pattern, TIMESTAMP: _timestamp}
+)
 
 # Patterns check a date-time's shape; only a calendar knows that 2024-02-30 does not exist.
 _FORMATS = FormatChecker(())

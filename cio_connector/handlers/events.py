@@ -9,7 +9,7 @@ from ..registry import handler
 from ..request import ApiRequest
 from .identity import identifiers_from_shape
 from .people import entity_request
-from .values import unix_seconds
+from ..timestamps import unix_seconds
 
 __all__ = ["track_event", "track_page"]
 

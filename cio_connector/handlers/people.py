@@ -9,7 +9,7 @@ from ..limits import ENTITY_MAX_BYTES
 from ..registry import handler
 from ..request import ApiRequest
 from .identity import identifiers_for
-from .values import unix_seconds
+from ..timestamps import unix_seconds
 
 __all__ = ["ENTITY_PATH", "delete_customer", "entity_request", "upsert_customer"]
 

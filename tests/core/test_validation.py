@@ -212,12 +212,22 @@ TIMESTAMPS = [
         "1714564800",
         "01/05/2024",
         "2024-13-01T00:00:00Z",
-        "2024-02-30",
-        "2023-02-29T10:00:00Z",
         "2024-05-01T24:00:00Z",
         "2024-05-01T12:60:00Z",
         "2024-05-01T12:00:00+25:00",
         "２０２４-05-01",  # full-width digits
+    )
+]
+
+CALENDAR = "is not a date-time the calendar has"
+RANGE = "must be between 1970-01-01T00:00:00Z and the year 5138 (unix seconds 0 to 99999999999)"
+TIMESTAMPS += [
+    (action, {**_base(action), "timestamp": value}, [("$.timestamp", "Timestamp", message)])
+    for action in TRACK_ACTIONS
+    for value, message in (
+        ("2024-02-30", CALENDAR),
+        ("2023-02-29T10:00:00Z", CALENDAR),
+        ("1969-12-31T23:59:59Z", RANGE),  # would be sent as -1
     )
 ]
 
