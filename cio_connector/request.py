@@ -34,9 +34,13 @@ class ApiRequest:
 
     @property
     def idempotent(self) -> bool:
-        """Safe to send twice: everything but an event or page view without a dedupe ``id``."""
+        """Safe to send twice: no event or page view without a dedupe ``id`` (in a batch, in any item)."""
         body = self.json if isinstance(self.json, dict) else {}
-        return not (body.get("action") in ("event", "page") and not body.get("id"))
+        items = body["batch"] if isinstance(body.get("batch"), list) else [body]
+        return not any(
+            isinstance(item, dict) and item.get("action") in ("event", "page") and not item.get("id")
+            for item in items
+        )
 
     def size_problem(self) -> Problem | None:
         """A body over ``max_body_bytes``, blamed on the largest free-form part it holds."""

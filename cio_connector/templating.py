@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, Undefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import Problem
 from .yamlsource import PathPart, json_path
@@ -26,10 +26,31 @@ def is_template(value: Any) -> bool:
     return isinstance(value, str) and any(marker in value for marker in _MARKERS)
 
 
+#: Largest string or list a template may build with ``*`` or ``**``: far above any Customer.io
+#: limit, far below what could exhaust a worker's memory.
+MAX_TEMPLATE_VALUE = 1_000_000
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, plus a cap on ``'a' * 10**9``-style arithmetic a template author could write."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise SecurityError(f"exponent {right} is too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                    if len(seq) * times > MAX_TEMPLATE_VALUE:
+                        raise SecurityError(f"a value over {MAX_TEMPLATE_VALUE:,} items is too large for a template")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
 def _environment() -> ImmutableSandboxedEnvironment:
     # Immutable: a template must not change the record (record.update(...)) for the fields after it.
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    return _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
 def template_locations(config: Any, at: tuple[PathPart, ...] = ()) -> Iterator[tuple[PathPart, ...]]:

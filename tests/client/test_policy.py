@@ -208,3 +208,15 @@ def test_a_redirect_within_the_chosen_region_is_not_called_a_region_mismatch():
         client.send(SEGMENTS)
     assert "unexpected redirect (301) within EU" in str(caught.value)
     assert "choose" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("items", "idempotent"),
+    [
+        ([{"action": "identify"}, {"action": "event", "name": "x", "id": "01H"}], True),
+        ([{"action": "identify"}, {"action": "event", "name": "x"}], False),
+        ([{"action": "page", "name": "/"}], False),
+    ],
+)
+def test_a_batch_is_safe_to_resend_only_if_every_item_is(items, idempotent):
+    assert ApiRequest("track", "POST", "/api/v2/batch", json={"batch": items}).idempotent is idempotent

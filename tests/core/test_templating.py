@@ -185,3 +185,22 @@ def test_the_sandbox_refuses_unsafe_access(template):
 def test_an_undefined_value_inside_a_list_is_an_error_not_a_value():
     rendered = render_config({"v": "{{ [record.missing] }}"}, {"record": {}})
     assert [p.message for p in rendered.problems] == ["template error: 'dict object' has no attribute 'missing'"]
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ 'a' * 300000000 }}", "template error: a value over 1,000,000 items is too large for a template"),
+        ("{{ [1] * 10**7 }}", "template error: a value over 1,000,000 items is too large for a template"),
+        ("{{ 10 ** 100000 }}", "template error: exponent 100000 is too large for a template"),
+    ],
+)
+def test_templates_cannot_build_values_that_exhaust_memory(connector, template, message):
+    config = {"matching_field": "id", "matching_value": template}
+    problems = connector.validate("delete_customer", config, record={})
+    assert [(p.path, p.message) for p in problems] == [("$.matching_value", message)]
+
+
+def test_ordinary_arithmetic_still_works(connector):
+    config = {"matching_field": "id", "matching_value": "{{ 'ab' * 2 }}-{{ record.n * 3 }}-{{ 2 ** 10 }}"}
+    assert connector.build_request("delete_customer", config, record={"n": 4}).json["identifiers"] == {"id": "abab-12-1024"}
