@@ -109,19 +109,41 @@ def test_minimal_event_sends_only_what_was_given(connector, recorder):
 HOSTILE = ["a+b@example.com", "x/../y", "%2F", "with space", "José", "名前", "semi;colon?&=", "cio_"]
 
 
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("action", ["upsert_customer", "delete_customer"])
 @pytest.mark.parametrize("value", HOSTILE)
-def test_hostile_identifiers_travel_in_the_json_body_untouched(connector, recorder, value):
+def test_hostile_identifiers_travel_in_the_json_body_untouched(connector, recorder, value, action, region):
     field = "email" if "@" in value else "id"
-    _, request, body = send(connector, recorder, "upsert_customer", {"matching_field": field, "matching_value": value})
-    assert request.url.path == "/api/v2/entity"
+    _, request, body = send(connector, recorder, action, {"matching_field": field, "matching_value": value}, region)
+    assert str(request.url) == f"{REGIONS[region]}/api/v2/entity"
     assert body["identifiers"] == {field: value}
 
 
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("action", ["track_event", "track_page"])
+@pytest.mark.parametrize("value", [v for v in HOSTILE if v != "cio_"])
+def test_hostile_customer_ids_are_read_by_shape_and_sent_untouched(connector, recorder, value, action, region):
+    config = {"customer_id": value, **({"name": "e"} if action == "track_event" else {"page_url": "/p"})}
+    _, request, body = send(connector, recorder, action, config, region)
+    assert str(request.url) == f"{REGIONS[region]}/api/v2/entity"
+    assert body["identifiers"] == ({"email": value} if "@" in value else {"id": value})
+
+
+def test_the_body_on_the_wire_is_the_compact_json_that_was_measured(connector, recorder):
+    from cio_connector.validation import json_size
+
+    _, request, body = send(connector, recorder, "upsert_customer", {"matching_field": "id", "matching_value": "é", "mappings": {"naïve": "é" * 10}})
+    assert len(request.content) == json_size(body)
+    assert "é".encode() in request.content
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize(("action", "operation"), [("add_customer_to_segment", "add_customers"), ("remove_customer_from_segment", "remove_customers")])
 @pytest.mark.parametrize("value", HOSTILE)
-def test_hostile_identifiers_in_segment_ids_and_the_query_stays_fixed(connector, recorder, value):
+def test_hostile_identifiers_in_segment_ids_and_the_query_stays_fixed(connector, recorder, value, action, operation, region):
     field = "email" if "@" in value else "id"
-    _, request, body = send(connector, recorder, "add_customer_to_segment", {"matching_field": field, "matching_value": value, "segment": 3})
-    assert request.url.raw_path == f"/api/v1/segments/3/add_customers?id_type={field}".encode()
+    _, request, body = send(connector, recorder, action, {"matching_field": field, "matching_value": value, "segment": 3}, region)
+    assert request.url.raw_path == f"/api/v1/segments/3/{operation}?id_type={field}".encode()
     assert body == {"ids": [value]}
 
 
