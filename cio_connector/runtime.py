@@ -14,7 +14,7 @@ from .bundle import bundle_root
 from .check import Check, ConnectionReport, run_checks, run_checks_async
 from .connection import Connection, ConnectionParser
 from .errors import ConnectionConfigError, InputError, ManifestError, Problem
-from .http import AsyncCioClient, CioClient, describe_request
+from .http import ApiResponse, AsyncCioClient, CioClient, describe_request
 from .manifest import ConnectorManifest, DynamicOptions, load_action_manifest, load_connector_manifest, locate
 from .options import OptionsCache, fetch_options, fetch_options_async
 from .registry import HandlerRegistry, handlers
@@ -111,19 +111,16 @@ class Connector:
     ) -> ActionResult:
         """Validate, build the request, and send it (or, with ``dry_run``, only describe it)."""
         _require(client, CioClient, "execute", "aexecute")
-        conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        request = self.build_request(action, config, record=record, context=context)
-        described = describe_request(conn, request)
+        conn, request, described = self._plan(action, config, connection, record, context, allow_custom_endpoints)
         if dry_run:
             return ActionResult(action, described, dry_run=True)
-        owned = client is None
-        client = client or CioClient(conn)
+        active = client or CioClient(conn)
         try:
-            response = client.send(request, action=action)
+            response = active.send(request, action=action)
         finally:
-            if owned:
-                client.close()
-        return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
+            if client is None:
+                active.close()
+        return _result(action, described, response)
 
     async def aexecute(
         self,
@@ -139,19 +136,25 @@ class Connector:
     ) -> ActionResult:
         """``execute`` for asyncio hosts: the same validation and request, sent with ``AsyncCioClient``."""
         _require(client, AsyncCioClient, "aexecute", "execute")
-        conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        request = self.build_request(action, config, record=record, context=context)
-        described = describe_request(conn, request)
+        conn, request, described = self._plan(action, config, connection, record, context, allow_custom_endpoints)
         if dry_run:
             return ActionResult(action, described, dry_run=True)
-        owned = client is None
         active = client or AsyncCioClient(conn)
         try:
             response = await active.send(request, action=action)
         finally:
-            if owned:
+            if client is None:
                 await active.aclose()
-        return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
+        return _result(action, described, response)
+
+    def _plan(
+        self, action: str, config: Any, connection: Any, record: Any,
+        context: Mapping[str, Any] | None, allow_custom_endpoints: bool,
+    ) -> tuple[Connection, ApiRequest, dict[str, Any]]:
+        """Everything before sending, shared by both APIs: connection, request, its masked description."""
+        conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        request = self.build_request(action, config, record=record, context=context)
+        return conn, request, describe_request(conn, request)
 
     # -- connection ------------------------------------------------------------------------
     def validate_connection(self, connection: Any, *, allow_custom_endpoints: bool = False) -> list[Problem]:
@@ -272,6 +275,10 @@ class Connector:
 def _require(client: Any, kind: type, method: str, other: str) -> None:
     if client is not None and not isinstance(client, kind):
         raise TypeError(f"{method}() takes a {kind.__name__} client; for a {type(client).__name__} use {other}()")
+
+
+def _result(action: str, described: Mapping[str, Any], response: ApiResponse) -> ActionResult:
+    return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
 
 
 def _size_problems(action: Action, request: ApiRequest) -> list[Problem]:
