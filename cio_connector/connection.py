@@ -31,10 +31,6 @@ class Connection:
     app_url: str = ""
     custom_endpoints: bool = False
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return (self.track_api_key, self.app_api_key)
-
     def cache_key(self) -> tuple[str, ...]:
         """Identifies the workspace without holding the secret itself."""
         digest = hashlib.sha256(f"{self.app_url}\0{self.app_api_key}".encode()).hexdigest()

@@ -159,6 +159,6 @@ def _state(snapshot: dict[str, Any], say: Callable) -> None:
     for segment in snapshot["segments"]:
         if segment.get("type") == "manual":
             say(f"    {segment['id']:>4}  {segment['name']:<20} members={segment['members']}")
-    deleted = [f for f in snapshot.get("failures", [])]
-    if deleted:
-        say(f"  activity-log failures: {len(deleted)}")
+    failures = snapshot.get("failures", [])
+    if failures:
+        say(f"  activity-log failures: {len(failures)}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 import random
 import time
@@ -19,6 +18,7 @@ from .connection import MASK, Connection
 from .errors import RetryableApiError
 from .policy import interpret, transport_error
 from .request import ApiRequest
+from .validation import compact_json
 
 __all__ = [
     "ApiResponse",
@@ -48,7 +48,7 @@ class ApiResponse:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded exponential backoff with full jitter; ``Retry-After`` wins when Customer.io sends it."""
+    """Bounded exponential backoff, jittered between half and all of each step; ``Retry-After`` wins."""
 
     max_retries: int = 3
     base_delay: float = 0.25
@@ -89,7 +89,7 @@ def build_request(connection: Connection, request: ApiRequest) -> httpx.Request:
     if request.json is not None:
         # Serialised here, compact, so the bytes sent are the bytes ``size_problem`` measured
         # (whatever httpx's own JSON defaults are), and NaN can never slip onto the wire.
-        content = json.dumps(request.json, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        content = compact_json(request.json, allow_nan=False)
         headers["Content-Type"] = "application/json"
     return httpx.Request(request.method, _url(connection, request), headers=headers, params=list(request.query), content=content)
 

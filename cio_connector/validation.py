@@ -16,7 +16,7 @@ from .limits import UNIX_SECONDS_MAX
 from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
 from .yamlsource import PathPart, json_path
 
-__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "ecma_regex", "json_size", "size_in_bytes"]
+__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "compact_json", "ecma_regex", "json_size", "size_in_bytes"]
 
 #: Marks a date-time field: ISO strings must be real dates and fit unix seconds like the integers.
 TIMESTAMP = "x-timestamp"
@@ -27,9 +27,14 @@ MAX_BYTES = "x-maxBytes"
 MESSAGE = "x-message"
 
 
+def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
+    """``value`` as compact UTF-8 JSON: what the client sends and what size limits measure."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan).encode()
+
+
 def json_size(value: Any) -> int:
     """Bytes of ``value`` as compact UTF-8 JSON, the way Customer.io measures payloads."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    return len(compact_json(value))
 
 
 def size_in_bytes(value: Any) -> int:
