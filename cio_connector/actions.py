@@ -5,17 +5,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from .errors import Problem
+from .fastcheck import FastCheck, compile_fast_check
 from .manifest import ActionManifest, Field
 from .registry import Handler
+from .request import ApiRequest
 from .templating import render_config, template_locations, to_json_value
 from .validation import SchemaChecker
 from .yamlsource import PathPart, json_path
 
-__all__ = ["Action", "FieldTree", "check_config"]
+__all__ = ["Action", "FieldTree", "check_config", "fit_value", "json_problems"]
 
 # Problems about keys stay even when the value is a template; value problems wait for rendering.
 _KEY_PROBLEMS = frozenset({"unknown_field", "required"})
@@ -102,18 +105,29 @@ _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 def _fit_to_field(config: Any, at: tuple[PathPart, ...], field: Field | None) -> None:
-    """``"{{ record.id }}"`` keeps the record's type; a text field takes 42 as ``"42"`` and an
-    integer field takes ``"7"`` as 7, the way a person filling a form would mean it."""
     if field is None or not at:
         return
     parent = config
     for part in at[:-1]:
         parent = parent[part]
-    value = parent[at[-1]]
+    parent[at[-1]] = fit_value(parent[at[-1]], field)
+
+
+def fit_value(value: Any, field: Field | None) -> Any:
+    """``"{{ record.id }}"`` keeps the record's type; a text field takes 42 as ``"42"`` and an
+    integer field takes ``"7"`` as 7, the way a person filling a form would mean it."""
+    if field is None:
+        return value
     if field.type in _TEXT_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool):
-        parent[at[-1]] = str(value)
-    elif field.type == "integer" and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
-        parent[at[-1]] = int(value.strip())
+        return str(value)
+    if field.type == "integer" and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        return int(value.strip())
+    return value
+
+
+def json_problems(value: Any) -> list[Problem]:
+    """Problems with values JSON cannot carry (NaN, Infinity) anywhere in ``value``."""
+    return list(_not_json(value))
 
 
 def _not_json(value: Any, at: tuple[PathPart, ...] = ()) -> Iterator[Problem]:
@@ -163,4 +177,17 @@ class Action:
         return self.manifest.name
 
     def check(self, config: Any, context: Mapping[str, Any] | None) -> tuple[Any, list[Problem]]:
+        """The full path: render ``config`` against ``context`` and explain every problem."""
         return check_config(self.checker, self.tree, config, context)
+
+    @cached_property
+    def fast_check(self) -> FastCheck | None:
+        """The compiled yes/no validator (compiled on first use: it costs milliseconds)."""
+        return compile_fast_check(self.schema)
+
+    def size_problems(self, request: ApiRequest) -> list[Problem]:
+        """A request body over what its endpoint accepts, labelled with the field it came from."""
+        too_large = request.size_problem()
+        if too_large is None:
+            return []
+        return [replace(too_large, label=self.tree.label_for(too_large.location))]

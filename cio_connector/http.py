@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -18,23 +19,25 @@ from .connection import MASK, Connection
 from .errors import RetryableApiError
 from .policy import interpret, transport_error
 from .request import ApiRequest
-from .validation import compact_json
 
 __all__ = [
     "ApiResponse",
     "AsyncCioClient",
     "CioClient",
+    "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "RetryPolicy",
     "USER_AGENT",
-    "build_request",
     "describe_request",
+    "http_request",
 ]
 
 logger = logging.getLogger("cio_connector.http")
 
 USER_AGENT = f"cio-connector/{__version__} httpx/{httpx.__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: Keep-alive connections for hosts sending many calls in flight (Track allows 1,000 per second).
+DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=30.0)
 # Statuses that mean Customer.io did not process the request, so even an event may be re-sent.
 _NOT_PROCESSED = frozenset({429, 503})
 
@@ -54,6 +57,8 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 8.0
     max_retry_after: float = 60.0
+    #: Seconds one ``send()`` may take in all (attempts, waits, a server trickling its answer).
+    deadline: float = 60.0
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def delay(self, retry: int, retry_after: float | None) -> float | None:
@@ -78,40 +83,87 @@ def _url(connection: Connection, request: ApiRequest) -> str:
     return base + request.path
 
 
-def build_request(connection: Connection, request: ApiRequest) -> httpx.Request:
-    """The exact HTTP request: regional (or sandbox) host, auth for the API, JSON body."""
-    headers = {
-        "Authorization": _auth_header(connection, request.api),
-        "User-Agent": USER_AGENT,
-        "Accept": "application/json",
-    }
-    content = None
-    if request.json is not None:
-        # Serialised here, compact, so the bytes sent are the bytes ``size_problem`` measured
-        # (whatever httpx's own JSON defaults are), and NaN can never slip onto the wire.
-        content = compact_json(request.json, allow_nan=False)
+def _headers(connection: Connection, request: ApiRequest, authorization: str) -> dict[str, str]:
+    headers = {"Authorization": authorization, "User-Agent": USER_AGENT, "Accept": "application/json"}
+    if request.body is not None:
         headers["Content-Type"] = "application/json"
-    return httpx.Request(request.method, _url(connection, request), headers=headers, params=list(request.query), content=content)
+    return headers
+
+
+def http_request(connection: Connection, request: ApiRequest, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Request:
+    """The exact HTTP request: regional (or sandbox) host, auth for the API, the encoded body.
+
+    The body is ``request.body``: compact JSON encoded once, so the bytes sent are the bytes the
+    size check measured, and NaN can never slip onto the wire.
+    """
+    headers = _headers(connection, request, _auth_header(connection, request.api))
+    return httpx.Request(
+        request.method, _url(connection, request), headers=headers, params=list(request.query),
+        content=request.body, extensions={"timeout": timeout.as_dict()},
+    )
 
 
 def describe_request(connection: Connection, request: ApiRequest) -> dict[str, Any]:
     """What would be sent, for dry runs and logs: credentials masked, nothing else hidden."""
-    built = build_request(connection, request)
-    headers = dict(built.headers)
-    scheme = headers.get("authorization", "").split(" ", 1)[0]
-    headers["authorization"] = f"{scheme} {MASK}"
-    return {
-        "method": built.method,
-        "url": str(built.url),
-        "headers": headers,
-        "json": request.json,
-    }
+    scheme = "Bearer" if request.api == "app" else "Basic"
+    url = _url(connection, request)
+    if request.query:
+        url += "?" + urlencode(request.query)
+    headers = {"host": httpx.URL(url).netloc.decode("ascii")}
+    headers.update((name.lower(), value) for name, value in _headers(connection, request, f"{scheme} {MASK}").items())
+    if request.body is not None:
+        headers["content-length"] = str(len(request.body))
+    return {"method": request.method, "url": url, "headers": headers, "json": request.json}
+
+
+class _Attempts:
+    """One ``send()``: the retry decisions and the deadline, shared by the sync and async loops."""
+
+    def __init__(self, client: _Base, request: ApiRequest, action: str | None) -> None:
+        self.client, self.request, self.action = client, request, action
+        self.retry = 0
+        self.deadline = time.monotonic() + client.retry.deadline
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def http_request(self) -> httpx.Request:
+        """This attempt's request, its timeouts cut to what is left of the deadline."""
+        left = max(self.remaining(), 0.001)
+        base = self.client.timeout
+        timeout = httpx.Timeout(
+            connect=_cut(base.connect, left), read=_cut(base.read, left), write=_cut(base.write, left), pool=_cut(base.pool, left)
+        )
+        return http_request(self.client.connection, self.request, timeout)
+
+    def settle(self, response: httpx.Response | None, error: Exception | None, elapsed: float) -> ApiResponse | float:
+        """The answer, or the seconds to wait before the next attempt; raises when done trying."""
+        try:
+            return self.client._outcome(self.request, response, error, self.action, self.retry + 1, elapsed)
+        except RetryableApiError as exc:
+            self.retry += 1
+            delay = self.client._retry_delay(exc, self.request, self.retry)
+            if delay is None:
+                raise
+            if delay >= self.remaining():
+                logger.info("not retrying %s %s: the %.0f s deadline would pass", self.request.method, self.request.path, self.client.retry.deadline)
+                raise
+            return delay
+
+
+def _cut(value: float | None, left: float) -> float:
+    return left if value is None else min(value, left)
+
+
+class _DeadlinePassed(httpx.ReadTimeout):
+    """The whole ``send()`` ran out of time while an answer was still arriving."""
 
 
 class _Base:
-    def __init__(self, connection: Connection, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(self, connection: Connection, *, retry: RetryPolicy | None, timeout: httpx.Timeout) -> None:
         self.connection = connection
         self.retry = retry or RetryPolicy()
+        self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} region={self.connection.region!r} track={self.connection.track_url!r}>"
@@ -155,29 +207,41 @@ class CioClient(_Base):
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         verify: Any = True,
+        limits: httpx.Limits = DEFAULT_LIMITS,
     ) -> None:
-        super().__init__(connection, retry=retry)
-        self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, verify=verify)
+        super().__init__(connection, retry=retry, timeout=timeout)
+        self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, verify=verify, limits=limits)
         self._sleep = sleep
 
     def send(self, request: ApiRequest, *, action: str | None = None) -> ApiResponse:
-        retry = 0
+        """Send with retries within ``retry.deadline``; raises a ``CioConnectorError`` on failure."""
+        attempts = _Attempts(self, request, action)
         while True:
             response = error = None
             started = time.perf_counter()
             try:
-                response = self._http.send(build_request(self.connection, request))
+                response = self._receive(attempts)
             except httpx.HTTPError as exc:
                 error = exc
-            elapsed = time.perf_counter() - started
-            try:
-                return self._outcome(request, response, error, action, retry + 1, elapsed)
-            except RetryableApiError as exc:
-                retry += 1
-                delay = self._retry_delay(exc, request, retry)
-                if delay is None:
-                    raise
-                self._sleep(delay)
+            outcome = attempts.settle(response, error, time.perf_counter() - started)
+            if isinstance(outcome, ApiResponse):
+                return outcome
+            self._sleep(outcome)
+
+    def _receive(self, attempts: _Attempts) -> httpx.Response:
+        """One attempt, its answer read in chunks so a trickling server cannot outlast the deadline."""
+        response = self._http.send(attempts.http_request(), stream=True)
+        chunks = []
+        try:
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                if attempts.remaining() <= 0:
+                    raise _DeadlinePassed("the answer was still arriving at the deadline", request=response.request)
+        except httpx.StreamConsumed:  # a transport that answered with the whole body at once
+            return response
+        finally:
+            response.close()
+        return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks), request=response.request)
 
     def close(self) -> None:
         self._http.close()
@@ -201,29 +265,29 @@ class AsyncCioClient(_Base):
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
         verify: Any = True,
+        limits: httpx.Limits = DEFAULT_LIMITS,
     ) -> None:
-        super().__init__(connection, retry=retry)
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, verify=verify)
+        super().__init__(connection, retry=retry, timeout=timeout)
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, verify=verify, limits=limits)
         self._sleep = sleep
 
     async def send(self, request: ApiRequest, *, action: str | None = None) -> ApiResponse:
-        retry = 0
+        """``CioClient.send`` for asyncio: the same attempts, deadline and retries."""
+        attempts = _Attempts(self, request, action)
         while True:
             response = error = None
             started = time.perf_counter()
             try:
-                response = await self._http.send(build_request(self.connection, request))
+                async with asyncio.timeout(max(attempts.remaining(), 0.001)):
+                    response = await self._http.send(attempts.http_request())
             except httpx.HTTPError as exc:
                 error = exc
-            elapsed = time.perf_counter() - started
-            try:
-                return self._outcome(request, response, error, action, retry + 1, elapsed)
-            except RetryableApiError as exc:
-                retry += 1
-                delay = self._retry_delay(exc, request, retry)
-                if delay is None:
-                    raise
-                await self._sleep(delay)
+            except TimeoutError:
+                error = _DeadlinePassed("the answer was still arriving at the deadline")
+            outcome = attempts.settle(response, error, time.perf_counter() - started)
+            if isinstance(outcome, ApiResponse):
+                return outcome
+            await self._sleep(outcome)
 
     async def aclose(self) -> None:
         await self._http.aclose()

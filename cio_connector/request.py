@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from .errors import Problem
-from .validation import json_size
+from .validation import compact_json
 
-__all__ = ["Api", "ApiRequest"]
+__all__ = ["Api", "ApiRequest", "resendable"]
 
 Api = Literal["track", "app"]
 
@@ -20,7 +22,9 @@ class ApiRequest:
     ``field_map`` maps a Customer.io field name (as its error bodies name it, e.g. ``identifiers``
     or ``attributes``) to the config path it came from, so a 400 can point at the user's field.
     It carries no credentials and no host: the client adds those, so a handler stays pure and its
-    requests can be batched later.
+    requests can be batched later. ``idempotent`` is declared by whoever builds the request: safe
+    to send twice (an event or page view is only with a dedupe ``id``). Treat ``json`` as
+    read-only: the body is encoded once (``body``) and may be shared between requests.
     """
 
     api: Api
@@ -32,21 +36,21 @@ class ApiRequest:
     #: The largest body Customer.io accepts for this endpoint (compact JSON bytes), if it has one.
     max_body_bytes: int | None = field(default=None, compare=False)
 
-    @property
-    def idempotent(self) -> bool:
-        """Safe to send twice: no event or page view without a dedupe ``id`` (in a batch, in any item)."""
-        body = self.json if isinstance(self.json, dict) else {}
-        items = body["batch"] if isinstance(body.get("batch"), list) else [body]
-        return not any(
-            isinstance(item, dict) and item.get("action") in ("event", "page") and not item.get("id")
-            for item in items
-        )
+    idempotent: bool = field(default=True, compare=False)
+
+    @cached_property
+    def body(self) -> bytes | None:
+        """The body as sent: compact UTF-8 JSON, encoded once for the size check and the wire.
+
+        NaN and Infinity are refused (``ValueError``): JSON has no spelling for them.
+        """
+        return None if self.json is None else compact_json(self.json, allow_nan=False)
 
     def size_problem(self) -> Problem | None:
         """A body over ``max_body_bytes``, blamed on the largest free-form part it holds."""
-        if self.max_body_bytes is None or self.json is None:
+        if self.max_body_bytes is None or self.body is None:
             return None
-        size = json_size(self.json)
+        size = len(self.body)
         if size <= self.max_body_bytes:
             return None
         path = self.config_path_for("attributes") or "$"
@@ -75,3 +79,9 @@ class ApiRequest:
             "query": dict(self.query),
             "json": self.json,
         }
+
+
+def resendable(entity: Mapping[str, Any]) -> bool:
+    """Whether a Track v2 entity (or batch item) may be sent twice: an event or a page view only
+    with a dedupe ``id``, which Customer.io uses to drop the repeat."""
+    return entity.get("action") not in ("event", "page") or bool(entity.get("id"))

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+import asyncio
+import hashlib
+import json
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +24,10 @@ from .errors import ConnectionConfigError, InputError, ManifestError, Problem
 from .http import ApiResponse, AsyncCioClient, CioClient, describe_request
 from .manifest import ConnectorManifest, DynamicOptions, load_action_manifest, load_connector_manifest, locate
 from .options import OptionsCache, fetch_options, fetch_options_async
+from .plan import ActionPlan
 from .registry import HandlerRegistry, handlers
 from .request import ApiRequest
 from .schema import action_schema, connection_schema
-from .templating import template_locations
 
 __all__ = ["ActionResult", "Connector", "load_connector"]
 
@@ -47,8 +54,49 @@ class ActionResult:
         }
 
 
+class _Lru:
+    """A small least-recently-used map (thread-safe): compiled plans, parsed connections."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def _content_key(*parts: Any) -> str | None:
+    """A digest of JSON data (None when it is not JSON): the cache key, never the data itself,
+    so a connection's secrets are not kept as keys."""
+    try:
+        text = json.dumps(parts, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass
 class Connector:
+    """The loaded connector: validate configs, build requests, run actions, check connections.
+
+    Every path runs through one compiled ``ActionPlan`` per (action, config), cached by content, so
+    a host calling ``execute`` once per record compiles the config once. HTTP clients are kept per
+    connection (sync, and per event loop for async) and closed by ``close()``/``aclose()`` or by
+    using the connector as a context manager.
+    """
+
     manifest: ConnectorManifest
     actions: Mapping[str, Action]
     connection_schema: Mapping[str, Any]
@@ -56,46 +104,59 @@ class Connector:
 
     def __post_init__(self) -> None:
         self._connections = ConnectionParser(self.manifest, self.connection_schema)
+        self._plans = _Lru(256)
+        self._parsed = _Lru(64)
+        self._clients: dict[Connection, CioClient] = {}
+        self._aclients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Connection, AsyncCioClient]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
 
     # -- actions ---------------------------------------------------------------------------
     def action(self, name: str) -> Action:
+        """The loaded action called ``name``; ``InputError`` listing the known names otherwise."""
         try:
             return self.actions[name]
-        except KeyError:
+        except (KeyError, TypeError):
             known = ", ".join(self.actions)
             raise InputError(
                 [Problem("$", f"unknown action {name!r}; known actions: {known}", code="unknown_action")],
-                action=name,
+                action=str(name),
             ) from None
+
+    def plan(self, action: str, config: Any) -> ActionPlan:
+        """``config`` compiled for ``action``: checked once, then ``.build(record=...)`` per record.
+
+        Plans are cached by the config's content (a host may pass a new dict every call).
+        """
+        chosen = self.action(action)
+        key = _content_key(action, config)
+        if key is None:
+            return ActionPlan(chosen, config)
+        found = self._plans.get(key)
+        if found is None:
+            found = ActionPlan(chosen, config)
+            self._plans.put(key, found)
+        return found
 
     def validate(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> list[Problem]:
         """Every problem with ``config``. Without a record, templated values are checked for syntax only.
 
         Once every value is concrete, the request is built too, so a body over what the endpoint
-        accepts (Track v2's 32 KiB per entity) is reported here, not only when sending.
+        accepts (Track v2's entity cap) is reported here, not only when sending.
         """
-        ctx = _context(record, context)
-        chosen = self.action(action)
-        rendered, problems = chosen.check(config, ctx)
-        if problems or (ctx is None and any(template_locations(config))):
-            return problems
-        return _size_problems(chosen, chosen.handler(rendered))
+        plan = self.plan(action, config)
+        if record is None and context is None:
+            return list(plan.problems)
+        return plan.check(record=record, context=context)
 
     def prepare(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The rendered, validated inputs a handler receives; raises ``InputError`` with all problems."""
-        ctx = _context(record, context)
-        rendered, problems = self.action(action).check(config, ctx if ctx is not None else {"record": {}})
-        if problems:
-            raise InputError(problems, action=action)
-        return dict(rendered)
+        return self.plan(action, config).inputs(record=record, context=context)
 
     def build_request(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
-        inputs = self.prepare(action, config, record=record, context=context)
-        request = self.action(action).handler(inputs)
-        problems = _size_problems(self.action(action), request)
-        if problems:
-            raise InputError(problems, action=action)
-        return request
+        """The Customer.io request ``config`` makes for ``record``; raises ``InputError`` with all problems."""
+        return self.plan(action, config).build(record=record, context=context)
 
     def execute(
         self,
@@ -109,17 +170,16 @@ class Connector:
         client: CioClient | None = None,
         allow_custom_endpoints: bool = False,
     ) -> ActionResult:
-        """Validate, build the request, and send it (or, with ``dry_run``, only describe it)."""
+        """Validate, build the request, and send it (or, with ``dry_run``, only describe it).
+
+        Without ``client``, the connector's own client for this connection is used (kept open
+        between calls: close the connector when done).
+        """
         _require(client, CioClient, "execute", "aexecute")
-        conn, request, described = self._plan(action, config, connection, record, context, allow_custom_endpoints)
+        conn, request, described = self._prepared(action, config, connection, record, context, allow_custom_endpoints)
         if dry_run:
             return ActionResult(action, described, dry_run=True)
-        active = client or CioClient(conn)
-        try:
-            response = active.send(request, action=action)
-        finally:
-            if client is None:
-                active.close()
+        response = (client or self.client_for(conn)).send(request, action=action)
         return _result(action, described, response)
 
     async def aexecute(
@@ -136,18 +196,13 @@ class Connector:
     ) -> ActionResult:
         """``execute`` for asyncio hosts: the same validation and request, sent with ``AsyncCioClient``."""
         _require(client, AsyncCioClient, "aexecute", "execute")
-        conn, request, described = self._plan(action, config, connection, record, context, allow_custom_endpoints)
+        conn, request, described = self._prepared(action, config, connection, record, context, allow_custom_endpoints)
         if dry_run:
             return ActionResult(action, described, dry_run=True)
-        active = client or AsyncCioClient(conn)
-        try:
-            response = await active.send(request, action=action)
-        finally:
-            if client is None:
-                await active.aclose()
+        response = await (client or self.aclient_for(conn)).send(request, action=action)
         return _result(action, described, response)
 
-    def _plan(
+    def _prepared(
         self, action: str, config: Any, connection: Any, record: Any,
         context: Mapping[str, Any] | None, allow_custom_endpoints: bool,
     ) -> tuple[Connection, ApiRequest, dict[str, Any]]:
@@ -156,14 +211,93 @@ class Connector:
         request = self.build_request(action, config, record=record, context=context)
         return conn, request, describe_request(conn, request)
 
+    # -- clients -----------------------------------------------------------------------------
+    def client_for(self, connection: Connection) -> CioClient:
+        """The connector's own ``CioClient`` for ``connection`` (one per connection, reused)."""
+        with self._lock:
+            found = self._clients.get(connection)
+            if found is None:
+                found = self._clients[connection] = CioClient(connection)
+            return found
+
+    def aclient_for(self, connection: Connection) -> AsyncCioClient:
+        """The connector's own ``AsyncCioClient`` for ``connection`` in the running event loop."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            clients = self._aclients.setdefault(loop, {})
+            found = clients.get(connection)
+            if found is None:
+                found = clients[connection] = AsyncCioClient(connection)
+            return found
+
+    def close(self) -> None:
+        """Close the connector's sync clients (async ones: ``aclose()`` in their event loop)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the sync clients and the async clients of the running event loop."""
+        self.close()
+        with self._lock:
+            clients = self._aclients.pop(asyncio.get_running_loop(), {})
+        for client in clients.values():
+            await client.aclose()
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Connector:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @contextmanager
+    def _client(self, conn: Connection, client: CioClient | None, transport: httpx.BaseTransport | None) -> Iterator[CioClient]:
+        """The caller's client, a throwaway one over ``transport``, or the connector's own."""
+        if client is not None or transport is None:
+            yield client or self.client_for(conn)
+            return
+        owned = CioClient(conn, transport=transport)
+        try:
+            yield owned
+        finally:
+            owned.close()
+
+    @asynccontextmanager
+    async def _aclient(
+        self, conn: Connection, client: AsyncCioClient | None, transport: httpx.AsyncBaseTransport | None
+    ) -> AsyncIterator[AsyncCioClient]:
+        if client is not None or transport is None:
+            yield client or self.aclient_for(conn)
+            return
+        owned = AsyncCioClient(conn, transport=transport)
+        try:
+            yield owned
+        finally:
+            await owned.aclose()
+
     # -- connection ------------------------------------------------------------------------
     def validate_connection(self, connection: Any, *, allow_custom_endpoints: bool = False) -> list[Problem]:
+        """Every problem with a connection's shape (no network); secrets never echoed."""
         return self._connections.problems(connection, allow_custom_endpoints=allow_custom_endpoints)
 
     def connection(self, connection: Any, *, allow_custom_endpoints: bool = False) -> Connection:
+        """A checked ``Connection`` from connection JSON (parsed once per distinct content) or as given."""
         if isinstance(connection, Connection):
             return connection
-        return self._connections.parse(connection, allow_custom_endpoints=allow_custom_endpoints)
+        key = _content_key("connection", connection, allow_custom_endpoints)
+        found = self._parsed.get(key) if key is not None else None
+        if found is None:
+            found = self._connections.parse(connection, allow_custom_endpoints=allow_custom_endpoints)
+            if key is not None:
+                self._parsed.put(key, found)
+        return found
 
     def check_connection(
         self,
@@ -178,13 +312,8 @@ class Connector:
         conn = self._checkable(connection, allow_custom_endpoints)
         if isinstance(conn, ConnectionReport):
             return conn
-        owned = client is None
-        client = client or CioClient(conn, transport=transport)
-        try:
-            return run_checks(conn, client)
-        finally:
-            if owned:
-                client.close()
+        with self._client(conn, client, transport) as active:
+            return run_checks(conn, active)
 
     async def acheck_connection(
         self,
@@ -194,16 +323,13 @@ class Connector:
         allow_custom_endpoints: bool = False,
         client: AsyncCioClient | None = None,
     ) -> ConnectionReport:
+        """``check_connection`` for asyncio hosts."""
         _require(client, AsyncCioClient, "acheck_connection", "check_connection")
         conn = self._checkable(connection, allow_custom_endpoints)
         if isinstance(conn, ConnectionReport):
             return conn
-        active = client or AsyncCioClient(conn, transport=transport)
-        try:
+        async with self._aclient(conn, client, transport) as active:
             return await run_checks_async(conn, active)
-        finally:
-            if client is None:
-                await active.aclose()
 
     def _checkable(self, connection: Any, allow_custom_endpoints: bool) -> Connection | ConnectionReport:
         """The parsed connection, or the report of why it cannot be checked at all."""
@@ -224,16 +350,7 @@ class Connector:
         """Live choices for a field with dynamic options, e.g. the manual segments."""
         _require(client, CioClient, "options", "aoptions")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
-
-        def load() -> list[dict[str, Any]]:
-            active = client or CioClient(conn)
-            try:
-                return fetch_options(spec, active)
-            finally:
-                if client is None:
-                    active.close()
-
-        return self.options_cache.get(key, load)
+        return self.options_cache.get(key, lambda: fetch_options(spec, client or self.client_for(conn)))
 
     async def aoptions(
         self,
@@ -244,17 +361,13 @@ class Connector:
         client: AsyncCioClient | None = None,
         allow_custom_endpoints: bool = False,
     ) -> list[dict[str, Any]]:
+        """``options`` for asyncio hosts."""
         _require(client, AsyncCioClient, "aoptions", "options")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
         cached = self.options_cache.peek(key)
         if cached is not None:
             return cached
-        active = client or AsyncCioClient(conn)
-        try:
-            value = await fetch_options_async(spec, active)
-        finally:
-            if client is None:
-                await active.aclose()
+        value = await fetch_options_async(spec, client or self.aclient_for(conn))
         self.options_cache.put(key, value)
         return [dict(option) for option in value]
 
@@ -281,21 +394,8 @@ def _result(action: str, described: Mapping[str, Any], response: ApiResponse) ->
     return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
 
 
-def _size_problems(action: Action, request: ApiRequest) -> list[Problem]:
-    too_large = request.size_problem()
-    if too_large is None:
-        return []
-    return [replace(too_large, label=action.tree.label_for(too_large.location))]
-
-
 def _check_name(problem: Problem) -> str:
     return str(problem.location[0]) if problem.location else "connection"
-
-
-def _context(record: Any, context: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if record is None and context is None:
-        return None
-    return {**(context or {}), "record": record if record is not None else {}}
 
 
 def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None = None) -> Connector:

@@ -10,6 +10,7 @@ from typing import Any
 from .limits import UNIX_SECONDS_MAX
 from .timestamps import ISO_DATETIME_PATTERN
 from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule
+from .patterns import portable_pattern
 from .validation import MAX_BYTES, MESSAGE, TIMESTAMP
 
 __all__ = [
@@ -148,8 +149,20 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _portable(schema: Any) -> Any:
+    """Every ``pattern`` spelled so Python, Rust and JavaScript engines read it alike."""
+    if isinstance(schema, dict):
+        return {
+            key: portable_pattern(value) if key == "pattern" and isinstance(value, str) else _portable(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_portable(item) for item in schema]
+    return schema
+
+
 def action_schema(connector: ConnectorManifest, action: ActionManifest) -> dict[str, Any]:
-    return {
+    return _portable({
         "$schema": DRAFT,
         "$id": f"urn:cio-connector:{connector.id}:action:{action.name}",
         "title": action.title,
@@ -157,18 +170,18 @@ def action_schema(connector: ConnectorManifest, action: ActionManifest) -> dict[
         **_object(action.fields, action.rules),
         "x-action": action.name,
         "x-connector": {"id": connector.id, "version": connector.version},
-    }
+    })
 
 
 def connection_schema(connector: ConnectorManifest) -> dict[str, Any]:
-    return {
+    return _portable({
         "$schema": DRAFT,
         "$id": f"urn:cio-connector:{connector.id}:connection",
         "title": f"{connector.name} connection",
         "description": " ".join(connector.description.split()),
         **_object(connector.connection.fields),
         "x-connector": {"id": connector.id, "version": connector.version},
-    }
+    })
 
 
 def render_schemas(connector: ConnectorManifest, actions: Iterable[ActionManifest]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from .errors import Problem
 from .yamlsource import PathPart, json_path
 
-__all__ = ["Rendered", "is_template", "render_config", "template_locations", "to_json_value"]
+__all__ = ["Rendered", "is_template", "render_config", "render_value", "template_locations", "to_json_value"]
 
 _MARKERS = ("{{", "{%", "{#")
 # "{{ expr }}" alone keeps the expression's own type (a number stays a number).
@@ -120,6 +120,11 @@ def _render_one(text: str, context: Mapping[str, Any] | None) -> Any:
     if isinstance(result, Undefined):
         result._fail_with_undefined_error()
     return to_json_value(result)
+
+
+def render_value(text: str, context: Mapping[str, Any]) -> Any:
+    """One templated value rendered against ``context``; raises what rendering raises."""
+    return _render_one(text, context)
 
 
 def to_json_value(value: Any) -> Any:

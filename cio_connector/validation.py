@@ -13,10 +13,22 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 
 from .errors import Problem
 from .limits import UNIX_SECONDS_MAX
+from .patterns import portable_pattern
 from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
 from .yamlsource import PathPart, json_path
 
-__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "compact_json", "ecma_regex", "json_size", "size_in_bytes"]
+__all__ = [
+    "MAX_BYTES",
+    "MESSAGE",
+    "SchemaChecker",
+    "TIMESTAMP",
+    "compact_json",
+    "ecma_regex",
+    "json_size",
+    "max_bytes_errors",
+    "size_in_bytes",
+    "timestamp_errors",
+]
 
 #: Marks a date-time field: ISO strings must be real dates and fit unix seconds like the integers.
 TIMESTAMP = "x-timestamp"
@@ -41,7 +53,8 @@ def size_in_bytes(value: Any) -> int:
     return len(value.encode()) if isinstance(value, str) else json_size(value)
 
 
-def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+def max_bytes_errors(limit: int, instance: Any) -> Iterator[ValidationError]:
+    """``x-maxBytes``: UTF-8 bytes of a string, compact JSON bytes of anything else."""
     try:
         size = size_in_bytes(instance)
     except UnicodeEncodeError:
@@ -54,15 +67,20 @@ def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> It
         yield ValidationError(f"is {size:,} bytes; at most {limit:,} bytes allowed")
 
 
+def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+    return max_bytes_errors(limit, instance)
+
+
 @lru_cache(maxsize=512)
 def ecma_regex(pattern: str) -> re.Pattern[str]:
     r"""Compile a JSON Schema pattern with ECMA-262's ``$``: the very end, never before a final newline.
 
     Python's ``$`` also matches before a trailing ``\n``, so ``^\S*$`` would let ``"key\n"`` through
-    where every JavaScript form validator refuses it.
+    where every JavaScript form validator refuses it. Shorthand classes (``\\s``, ``\\d``) are
+    spelled out first (``portable_pattern``), so Python reads them as a browser does.
     """
     out, in_class, escaped = [], False, False
-    for char in pattern:
+    for char in portable_pattern(pattern):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -83,9 +101,9 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping) -> It
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
-    """An ISO date-time that the calendar knows, between 1970 and ``UNIX_SECONDS_MAX`` as unix seconds."""
-    if not enabled or not isinstance(instance, str) or not ecma_regex(ISO_DATETIME_PATTERN).search(instance):
+def timestamp_errors(instance: Any) -> Iterator[ValidationError]:
+    """``x-timestamp``: an ISO date-time the calendar knows, between 1970 and ``UNIX_SECONDS_MAX``."""
+    if not isinstance(instance, str) or not ecma_regex(ISO_DATETIME_PATTERN).search(instance):
         return  # integers have their own bounds; other shapes fail the pattern
     try:
         seconds = unix_seconds(instance)
@@ -94,6 +112,10 @@ def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) ->
         return
     if not 0 <= seconds <= UNIX_SECONDS_MAX:
         yield ValidationError("must be between 1970-01-01T00:00:00Z and the year 5138 (unix seconds 0 to 99999999999)")
+
+
+def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+    return timestamp_errors(instance) if enabled else iter(())
 
 
 _Validator = validators.extend(

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..limits import ENTITY_MAX_BYTES
 from ..registry import handler
-from ..request import ApiRequest
+from ..request import ApiRequest, resendable
 from .identity import identifiers_for
 from ..timestamps import unix_seconds
 
@@ -21,7 +21,8 @@ _TIMESTAMP_ATTRIBUTES = ("created_at",)
 def entity_request(body: dict[str, Any], field_map: Mapping[str, str]) -> ApiRequest:
     """One Track v2 entity; the same body is a ``/api/v2/batch`` item, so requests can batch."""
     return ApiRequest(
-        "track", "POST", ENTITY_PATH, json=body, field_map=tuple(field_map.items()), max_body_bytes=ENTITY_MAX_BYTES
+        "track", "POST", ENTITY_PATH, json=body, field_map=tuple(field_map.items()),
+        max_body_bytes=ENTITY_MAX_BYTES, idempotent=resendable(body),
     )
 
 

@@ -14,12 +14,13 @@ from cio_connector import (
     RetryPolicy,
 )
 from cio_connector.policy import error_messages, parse_retry_after
-from cio_connector.request import ApiRequest
+from cio_connector.request import ApiRequest, resendable
 
 from .conftest import SECRETS, Recorder, checked_connection
 
 IDENTIFY = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"}, "action": "identify"}, field_map=(("identifiers", "$.matching_value"), ("attributes", "$.mappings")))
-EVENT_NO_ID = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"}, "action": "event", "name": "x"})
+# As the track_event handler declares it: an event without a dedupe id may not be sent twice.
+EVENT_NO_ID = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"}, "action": "event", "name": "x"}, idempotent=False)
 SEGMENTS = ApiRequest("app", "GET", "/v1/segments")
 
 # (status, headers, body, request, error class or None, attempts, message fragment)
@@ -219,4 +220,21 @@ def test_a_redirect_within_the_chosen_region_is_not_called_a_region_mismatch():
     ],
 )
 def test_a_batch_is_safe_to_resend_only_if_every_item_is(items, idempotent):
-    assert ApiRequest("track", "POST", "/api/v2/batch", json={"batch": items}).idempotent is idempotent
+    assert all(resendable(item) for item in items) is idempotent
+
+
+@pytest.mark.parametrize(
+    ("action", "config", "idempotent"),
+    [
+        ("upsert_customer", {"matching_field": "id", "matching_value": "u1"}, True),
+        ("delete_customer", {"matching_field": "id", "matching_value": "u1"}, True),
+        ("track_event", {"name": "x", "customer_id": "u1"}, False),
+        ("track_event", {"name": "x", "customer_id": "u1", "event_id": "01J0000000000000000000000A"}, True),
+        ("track_page", {"page_url": "/", "customer_id": "u1"}, False),
+        ("add_customer_to_segment", {"matching_field": "id", "matching_value": "u1", "segment": 1}, True),
+    ],
+)
+def test_handlers_declare_whether_their_request_may_be_sent_twice(action, config, idempotent):
+    from cio_connector import load_connector
+
+    assert load_connector().build_request(action, config).idempotent is idempotent

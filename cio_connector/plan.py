@@ -1,0 +1,178 @@
+"""An action config compiled once, then used to build a request for each record.
+
+Compiling checks the config without a record (keys, template syntax, every concrete value), parses
+its templates, and notes where each one goes. Building fills the templates from the record, asks a
+compiled validator yes or no, and runs the handler; only a no (or anything unusual) takes the full
+path, the one that explains every problem with its path and label. Both paths give the same verdict
+and the same request, byte for byte (tests/core/test_plan_differential.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, Problem
+from .manifest import Field
+from .templating import render_value, template_locations, to_json_value
+from .yamlsource import PathPart
+
+if TYPE_CHECKING:
+    from .actions import Action
+    from .request import ApiRequest
+
+__all__ = ["ActionPlan"]
+
+# "{{ record.a.b }}": read straight from a dict record, as jinja2 would (see ``_lookup``).
+_RECORD_PATH = re.compile(r"^\{\{\s*record((?:\.[A-Za-z][A-Za-z0-9_]*)+)\s*\}\}$")
+_EMPTY_RECORD: dict[str, Any] = {"record": {}}
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One templated value: where it goes, its text, a direct record path if it has one, its field."""
+
+    location: tuple[PathPart, ...]
+    text: str
+    record_path: tuple[str, ...] | None
+    field: Field | None
+
+
+class ActionPlan:
+    """``config`` for ``action``, checked and compiled; ``build(record=...)`` per record.
+
+    ``problems`` are those found without a record (all of them when nothing is templated). A plan
+    holds no credentials and is safe to share between threads.
+    """
+
+    def __init__(self, action: Action, config: Any) -> None:
+        from .actions import check_config
+
+        self.action = action
+        self.config = config
+        _, static = check_config(action.checker, action.tree, config, None)
+        self._template: Any = to_json_value(config) if isinstance(config, Mapping) else config
+        self._slots = tuple(self._slot(at) for at in template_locations(self._template)) if not static else ()
+        self._parents = frozenset(slot.location[:i] for slot in self._slots for i in range(len(slot.location)))
+        self._constant: ApiRequest | None = None
+        if not static and not self._slots:
+            request, static = self._explain(_EMPTY_RECORD)
+            self._constant = request
+        self.problems: tuple[Problem, ...] = tuple(static)
+        self._fast = action.fast_check if not static else None
+
+    def __repr__(self) -> str:
+        return f"<ActionPlan {self.action.name} templates={len(self._slots)} problems={len(self.problems)}>"
+
+    # -- per record --------------------------------------------------------------------------
+    def build(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
+        """The request for one record; raises ``InputError`` with every problem."""
+        request, problems = self._build(_context(record, context))
+        if problems:
+            raise InputError(problems, action=self.action.name)
+        assert request is not None
+        return request
+
+    def check(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> list[Problem]:
+        """Every problem with this config for one record (``[]`` when its request can be built)."""
+        return self._build(_context(record, context))[1]
+
+    def inputs(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The rendered, validated values the handler receives (no request-size check)."""
+        ctx = _context(record, context)
+        if not self.problems:
+            filled = self._fill(ctx)
+            if filled is not None and self._fast is not None and self._fast(filled):
+                return filled
+        value, problems = self.action.check(self.config, ctx)
+        if problems:
+            raise InputError(problems, action=self.action.name)
+        return dict(value)
+
+    def _build(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
+        if self._constant is not None:
+            return self._constant, []
+        if not self.problems and self._fast is not None:
+            filled = self._fill(ctx)
+            if filled is not None and self._fast(filled):
+                request = self.action.handler(filled)
+                if request.size_problem() is None:
+                    return request, []
+        return self._explain(ctx)
+
+    def _explain(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
+        """The full path: render, validate with every problem explained, build, check the size."""
+        value, problems = self.action.check(self.config, ctx)
+        if problems:
+            return None, problems
+        request = self.action.handler(value)
+        too_large = self.action.size_problems(request)
+        return (None, too_large) if too_large else (request, [])
+
+    # -- filling templates -------------------------------------------------------------------
+    def _slot(self, at: tuple[PathPart, ...]) -> _Slot:
+        text = _get(self._template, at)
+        match = _RECORD_PATH.match(text)
+        tree = self.action.tree
+        field = tree.field_at(at) if tree.is_field_path(at) else None
+        path = tuple(match.group(1)[1:].split(".")) if match else None
+        return _Slot(at, text, path, field)
+
+    def _fill(self, ctx: Mapping[str, Any]) -> Any:
+        """The config with every template filled, or None when any of them needs the full path."""
+        from .actions import fit_value, json_problems
+
+        values: dict[tuple[PathPart, ...], Any] = {}
+        record = ctx.get("record")
+        for slot in self._slots:
+            value = _lookup(record, slot.record_path) if slot.record_path else _MISSING
+            if value is _MISSING:
+                try:
+                    value = render_value(slot.text, ctx)
+                except Exception:
+                    return None
+            value = fit_value(to_json_value(value), slot.field)
+            if json_problems(value):
+                return None
+            values[slot.location] = value
+        return self._materialize(self._template, (), values)
+
+    def _materialize(self, node: Any, at: tuple[PathPart, ...], values: Mapping[tuple[PathPart, ...], Any]) -> Any:
+        if at in values:
+            return values[at]
+        if at not in self._parents:
+            return node  # nothing templated below: shared, never changed by a handler
+        if isinstance(node, dict):
+            return {key: self._materialize(item, (*at, key), values) for key, item in node.items()}
+        return [self._materialize(item, (*at, index), values) for index, item in enumerate(node)]
+
+
+_MISSING = object()
+
+
+def _lookup(record: Any, path: tuple[str, ...]) -> Any:
+    """``record.a.b`` from plain dicts, where jinja2 would read the same item; else ``_MISSING``.
+
+    jinja2 reads ``x.name`` as the attribute first, then the item; a dict's own attributes
+    (``record.items``) and private names are left to jinja2 itself.
+    """
+    value = record
+    for part in path:
+        if type(value) is not dict or part not in value or hasattr(dict, part):
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _get(value: Any, at: tuple[PathPart, ...]) -> Any:
+    for part in at:
+        value = value[part]
+    return value
+
+
+def _context(record: Any, context: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if record is None and context is None:
+        return _EMPTY_RECORD
+    return {**(context or {}), "record": record if record is not None else {}}
