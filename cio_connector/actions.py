@@ -7,16 +7,17 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
 from .fastcheck import FastCheck, compile_fast_check
 from .manifest import ActionManifest, Field
 from .registry import Handler
 from .request import ApiRequest
-from .templating import render_config, template_locations, to_json_value
-from .validation import SchemaChecker
 from .yamlsource import PathPart, json_path
+
+if TYPE_CHECKING:
+    from .validation import SchemaChecker
 
 __all__ = ["Action", "FieldTree", "check_config", "fit_value", "json_problems"]
 
@@ -78,6 +79,8 @@ def check_config(
     Without a context, templated values cannot be judged yet: their syntax is checked and the
     problems about their values are held back (keys still count: unknown or missing fields).
     """
+    from .templating import render_config, template_locations, to_json_value  # jinja2 on first use
+
     if not isinstance(config, Mapping):
         return config, [Problem("$", "must be an object of field values", code="type")]
     if not templates:
@@ -164,13 +167,16 @@ class Action:
     schema: Mapping[str, Any]
     handler: Handler
     tree: FieldTree = field(init=False)
-    checker: SchemaChecker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        tree = FieldTree(self.manifest.fields)
-        object.__setattr__(self, "tree", tree)
-        checker = SchemaChecker(self.schema, label_for=tree.label_for, is_secret=tree.is_secret)
-        object.__setattr__(self, "checker", checker)
+        object.__setattr__(self, "tree", FieldTree(self.manifest.fields))
+
+    @cached_property
+    def checker(self) -> SchemaChecker:
+        """The full checker, which explains every problem (jsonschema is imported on first use)."""
+        from .validation import SchemaChecker
+
+        return SchemaChecker(self.schema, label_for=self.tree.label_for, is_secret=self.tree.is_secret)
 
     @property
     def name(self) -> str:

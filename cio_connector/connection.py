@@ -6,13 +6,13 @@ import hashlib
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 from .actions import FieldTree, check_config
 from .errors import ConnectionConfigError, Problem
 from .manifest import ConnectorManifest
-from .validation import SchemaChecker
 
 __all__ = ["Connection", "ConnectionParser", "MASK", "is_loopback_url"]
 
@@ -69,8 +69,15 @@ class ConnectionParser:
 
     def __init__(self, manifest: ConnectorManifest, schema: Mapping[str, Any]) -> None:
         self.manifest = manifest
+        self.schema = schema
         self.tree = FieldTree(manifest.connection.fields)
-        self.checker = SchemaChecker(schema, label_for=self.tree.label_for, is_secret=self.tree.is_secret)
+
+    @cached_property
+    def checker(self) -> Any:
+        """The connection's full checker (jsonschema is imported on first use)."""
+        from .validation import SchemaChecker
+
+        return SchemaChecker(self.schema, label_for=self.tree.label_for, is_secret=self.tree.is_secret)
 
     def problems(self, data: Any, *, allow_custom_endpoints: bool = False) -> list[Problem]:
         _, problems = check_config(self.checker, self.tree, data, None, templates=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .validation import MAX_BYTES, TIMESTAMP, max_bytes_errors, timestamp_errors
+from .keywords import MAX_BYTES, TIMESTAMP, fits_in_bytes, timestamp_message
 
 __all__ = ["FastCheck", "compile_fast_check"]
 
@@ -49,7 +49,7 @@ def compile_fast_check(schema: Mapping[str, Any]) -> FastCheck | None:
 
     def check(instance: Any) -> bool:
         try:
-            return bool(is_valid(instance)) and (extra is None or extra(instance))
+            return is_valid(instance) and (extra is None or extra(instance))
         except Exception:  # values the engine cannot take (huge ints, surrogates): explain slowly
             return False
 
@@ -65,15 +65,29 @@ def _compile(schema: Any) -> _Check | None:
     checks: list[_Check] = []
     if MAX_BYTES in schema:
         limit = schema[MAX_BYTES]
-        checks.append(lambda value, limit=limit: next(max_bytes_errors(limit, value), None) is None)
+        checks.append(lambda value: fits_in_bytes(limit, value))
     if schema.get(TIMESTAMP):
-        checks.append(lambda value: next(timestamp_errors(value), None) is None)
+        checks.append(lambda value: timestamp_message(value) is None)
     checks.extend(_applicators(schema))
+    return _all(checks)
+
+
+def _all(checks: list[_Check]) -> _Check | None:
     if not checks:
         return None
     if len(checks) == 1:
         return checks[0]
-    return lambda value: all(check(value) for check in checks)
+    first, *rest = checks
+
+    def every(value: Any) -> bool:
+        if not first(value):
+            return False
+        for check in rest:
+            if not check(value):
+                return False
+        return True
+
+    return every
 
 
 def _applicators(schema: Mapping[str, Any]) -> list[_Check]:
@@ -82,26 +96,21 @@ def _applicators(schema: Mapping[str, Any]) -> list[_Check]:
         if keyword not in _APPLICATORS:
             continue
         if keyword == "properties":
-            for key, prop in sub.items():
-                inner = _compile(prop)
-                if inner is not None:
-                    checks.append(_property(key, inner))
+            props = [(key, inner) for key, prop in sub.items() if (inner := _compile(prop)) is not None]
+            if props:
+                checks.append(_properties(props))
         elif keyword == "additionalProperties":
             inner = _compile(sub)
             if inner is not None:
-                known = frozenset(schema.get("properties", {}))
                 if "patternProperties" in schema:
                     raise _Unsupported("additionalProperties beside patternProperties")
-                checks.append(_additional(known, inner))
+                checks.append(_additional(frozenset(schema.get("properties", {})), inner))
         elif keyword == "propertyNames":
             inner = _compile(sub)
             if inner is not None:
-                checks.append(lambda value, inner=inner: not isinstance(value, dict) or all(inner(k) for k in value))
+                checks.append(_names(inner))
         elif keyword == "allOf":
-            for part in sub:
-                inner = _compile(part)
-                if inner is not None:
-                    checks.append(inner)
+            checks.extend(inner for part in sub if (inner := _compile(part)) is not None)
         elif keyword == "if":
             then, otherwise = _compile(schema.get("then")), _compile(schema.get("else"))
             if _compile(sub) is not None:
@@ -126,12 +135,37 @@ def _compile_any(sub: Any) -> bool:
     return False
 
 
-def _property(key: str, inner: _Check) -> _Check:
-    return lambda value: not isinstance(value, dict) or key not in value or inner(value[key])
+def _properties(props: list[tuple[str, _Check]]) -> _Check:
+    def check(value: Any) -> bool:
+        if isinstance(value, dict):
+            for key, inner in props:
+                if key in value and not inner(value[key]):
+                    return False
+        return True
+
+    return check
 
 
 def _additional(known: frozenset[str], inner: _Check) -> _Check:
-    return lambda value: not isinstance(value, dict) or all(inner(v) for k, v in value.items() if k not in known)
+    def check(value: Any) -> bool:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key not in known and not inner(item):
+                    return False
+        return True
+
+    return check
+
+
+def _names(inner: _Check) -> _Check:
+    def check(value: Any) -> bool:
+        if isinstance(value, dict):
+            for key in value:
+                if not inner(key):
+                    return False
+        return True
+
+    return check
 
 
 def _conditional(condition: Mapping[str, Any], then: _Check | None, otherwise: _Check | None) -> _Check:

@@ -11,11 +11,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field as PydanticField, ValidationError
-from referencing import Registry, Resource
-
 from .bundle import bundle_root
 from .errors import ManifestError, Problem
-from .validation import SchemaChecker
 from .yamlsource import Located, PathPart, json_path, load_yaml
 
 __all__ = [
@@ -143,19 +140,40 @@ class ActionManifest(_Model):
 
 
 @cache
-def _meta_registry() -> Registry:
+def _meta_documents() -> dict[str, dict[str, Any]]:
     folder = bundle_root() / "schemas"
-    resources = []
+    documents = {}
     for name in ("action-manifest.schema.json", "connector-manifest.schema.json"):
         document = json.loads((folder / name).read_text())
-        resources.append((document["$id"], Resource.from_contents(document)))
-    return Registry().with_resources(resources)
+        documents[document["$id"]] = document
+    return documents
 
 
-def _meta_checker(name: str) -> SchemaChecker:
-    registry = _meta_registry()
-    uri = f"https://cio-connector.local/schemas/{name}.schema.json"
-    return SchemaChecker(registry.contents(uri), registry=registry)
+def _meta_uri(name: str) -> str:
+    return f"https://cio-connector.local/schemas/{name}.schema.json"
+
+
+@cache
+def _meta_fast(name: str) -> Any:
+    """A compiled yes/no check of a manifest against its meta-schema (jsonschema-rs), or None."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    documents = _meta_documents()
+    registry = jsonschema_rs.Registry([(uri, doc) for uri, doc in documents.items()])
+    return jsonschema_rs.Draft202012Validator(documents[_meta_uri(name)], registry=registry, validate_formats=False).is_valid
+
+
+@cache
+def _meta_checker(name: str) -> Any:
+    """The full checker for a meta-schema, to explain a manifest that failed the fast check."""
+    from referencing import Registry, Resource
+
+    from .validation import SchemaChecker
+
+    registry = Registry().with_resources((uri, Resource.from_contents(doc)) for uri, doc in _meta_documents().items())
+    return SchemaChecker(registry.contents(_meta_uri(name)), registry=registry)
 
 
 def _read(path: Path, source: str) -> Located:
@@ -181,6 +199,12 @@ def _positioned(problems: Iterable[Problem], doc: Located) -> list[Problem]:
 def _check(doc: Located, meta: str) -> None:
     if not isinstance(doc.data, dict):
         raise ManifestError([Problem("$", "must be a mapping of keys to values", source=doc.source, line=1, column=1)])
+    fast = _meta_fast(meta)
+    try:
+        if fast is not None and fast(doc.data):
+            return
+    except Exception:  # data the compiled check cannot take: the full checker explains
+        pass
     problems = _meta_checker(meta).problems(doc.data)
     if problems:
         raise ManifestError(_positioned(problems, doc))

@@ -7,11 +7,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .http import AsyncCioClient, CioClient
 from .manifest import DynamicOptions
 from .request import ApiRequest
+
+if TYPE_CHECKING:
+    from .http import AsyncCioClient, CioClient
 
 __all__ = ["OptionsCache", "SOURCES", "Source", "fetch_options", "fetch_options_async", "to_options"]
 

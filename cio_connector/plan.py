@@ -9,14 +9,15 @@ and the same request, byte for byte (tests/core/test_plan_differential.py).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .actions import check_config, fit_value, json_problems
 from .errors import InputError, Problem
 from .manifest import Field
-from .templating import render_value, template_locations, to_json_value
 from .yamlsource import PathPart
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ class ActionPlan:
     """
 
     def __init__(self, action: Action, config: Any) -> None:
-        from .actions import check_config
+        from .templating import render_value, template_locations, to_json_value  # jinja2 on first use
 
+        self._render, self._to_json = render_value, to_json_value
         self.action = action
         self.config = config
         _, static = check_config(action.checker, action.tree, config, None)
@@ -122,8 +124,7 @@ class ActionPlan:
 
     def _fill(self, ctx: Mapping[str, Any]) -> Any:
         """The config with every template filled, or None when any of them needs the full path."""
-        from .actions import fit_value, json_problems
-
+        render_value, to_json_value = self._render, self._to_json
         values: dict[tuple[PathPart, ...], Any] = {}
         record = ctx.get("record")
         for slot in self._slots:
@@ -133,9 +134,16 @@ class ActionPlan:
                     value = render_value(slot.text, ctx)
                 except Exception:
                     return None
-            value = fit_value(to_json_value(value), slot.field)
-            if json_problems(value):
-                return None
+            kind = type(value)
+            if kind is float:
+                if not math.isfinite(value):
+                    return None
+            elif not (kind is str or kind is int or kind is bool or value is None):
+                value = to_json_value(value)
+                if json_problems(value):
+                    return None
+            if slot.field is not None:
+                value = fit_value(value, slot.field)
             values[slot.location] = value
         return self._materialize(self._template, (), values)
 

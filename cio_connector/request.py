@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from .errors import Problem
-from .validation import compact_json
+from .keywords import compact_json
 
 __all__ = ["Api", "ApiRequest", "resendable"]
 

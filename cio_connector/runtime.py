@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import threading
@@ -12,19 +11,24 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 
 from .actions import Action
 from .bundle import bundle_root
-from .check import Check, ConnectionReport, run_checks, run_checks_async
 from .connection import Connection, ConnectionParser
 from .errors import ConnectionConfigError, InputError, ManifestError, Problem
-from .http import ApiResponse, AsyncCioClient, CioClient, describe_request
 from .manifest import ConnectorManifest, DynamicOptions, load_action_manifest, load_connector_manifest, locate
-from .options import OptionsCache, fetch_options, fetch_options_async
+from .options import OptionsCache
 from .plan import ActionPlan
+
+if TYPE_CHECKING:  # httpx and asyncio are imported on first use: loading the connector needs neither
+    import asyncio
+
+    import httpx
+
+    from .check import ConnectionReport
+    from .http import ApiResponse, AsyncCioClient, CioClient
 from .registry import HandlerRegistry, handlers
 from .request import ApiRequest
 from .schema import action_schema, connection_schema
@@ -101,6 +105,9 @@ class Connector:
     actions: Mapping[str, Action]
     connection_schema: Mapping[str, Any]
     options_cache: OptionsCache = field(default_factory=OptionsCache)
+    #: Extra ``CioClient``/``AsyncCioClient`` arguments for the connector's own clients
+    #: (``verify`` for a private CA, ``timeout``, ``retry``, ``limits``).
+    client_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._connections = ConnectionParser(self.manifest, self.connection_schema)
@@ -175,7 +182,7 @@ class Connector:
         Without ``client``, the connector's own client for this connection is used (kept open
         between calls: close the connector when done).
         """
-        _require(client, CioClient, "execute", "aexecute")
+        _require(client, "CioClient", "execute", "aexecute")
         conn, request, described = self._prepared(action, config, connection, record, context, allow_custom_endpoints)
         if dry_run:
             return ActionResult(action, described, dry_run=True)
@@ -195,7 +202,7 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> ActionResult:
         """``execute`` for asyncio hosts: the same validation and request, sent with ``AsyncCioClient``."""
-        _require(client, AsyncCioClient, "aexecute", "execute")
+        _require(client, "AsyncCioClient", "aexecute", "execute")
         conn, request, described = self._prepared(action, config, connection, record, context, allow_custom_endpoints)
         if dry_run:
             return ActionResult(action, described, dry_run=True)
@@ -209,7 +216,7 @@ class Connector:
         """Everything before sending, shared by both APIs: connection, request, its masked description."""
         conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
         request = self.build_request(action, config, record=record, context=context)
-        return conn, request, describe_request(conn, request)
+        return conn, request, _http().describe_request(conn, request)
 
     # -- clients -----------------------------------------------------------------------------
     def client_for(self, connection: Connection) -> CioClient:
@@ -217,17 +224,19 @@ class Connector:
         with self._lock:
             found = self._clients.get(connection)
             if found is None:
-                found = self._clients[connection] = CioClient(connection)
+                found = self._clients[connection] = _http().CioClient(connection, **self.client_options)
             return found
 
     def aclient_for(self, connection: Connection) -> AsyncCioClient:
         """The connector's own ``AsyncCioClient`` for ``connection`` in the running event loop."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
         with self._lock:
             clients = self._aclients.setdefault(loop, {})
             found = clients.get(connection)
             if found is None:
-                found = clients[connection] = AsyncCioClient(connection)
+                found = clients[connection] = _http().AsyncCioClient(connection, **self.client_options)
             return found
 
     def close(self) -> None:
@@ -239,6 +248,8 @@ class Connector:
 
     async def aclose(self) -> None:
         """Close the sync clients and the async clients of the running event loop."""
+        import asyncio
+
         self.close()
         with self._lock:
             clients = self._aclients.pop(asyncio.get_running_loop(), {})
@@ -263,7 +274,7 @@ class Connector:
         if client is not None or transport is None:
             yield client or self.client_for(conn)
             return
-        owned = CioClient(conn, transport=transport)
+        owned = _http().CioClient(conn, transport=transport)
         try:
             yield owned
         finally:
@@ -276,7 +287,7 @@ class Connector:
         if client is not None or transport is None:
             yield client or self.aclient_for(conn)
             return
-        owned = AsyncCioClient(conn, transport=transport)
+        owned = _http().AsyncCioClient(conn, transport=transport)
         try:
             yield owned
         finally:
@@ -308,11 +319,13 @@ class Connector:
         client: CioClient | None = None,
     ) -> ConnectionReport:
         """Each credential and the region checked against Customer.io; never raises for a bad key."""
-        _require(client, CioClient, "check_connection", "acheck_connection")
+        _require(client, "CioClient", "check_connection", "acheck_connection")
         conn = self._checkable(connection, allow_custom_endpoints)
-        if isinstance(conn, ConnectionReport):
+        if not isinstance(conn, Connection):
             return conn
         with self._client(conn, client, transport) as active:
+            from .check import run_checks
+
             return run_checks(conn, active)
 
     async def acheck_connection(
@@ -324,11 +337,13 @@ class Connector:
         client: AsyncCioClient | None = None,
     ) -> ConnectionReport:
         """``check_connection`` for asyncio hosts."""
-        _require(client, AsyncCioClient, "acheck_connection", "check_connection")
+        _require(client, "AsyncCioClient", "acheck_connection", "check_connection")
         conn = self._checkable(connection, allow_custom_endpoints)
-        if isinstance(conn, ConnectionReport):
+        if not isinstance(conn, Connection):
             return conn
         async with self._aclient(conn, client, transport) as active:
+            from .check import run_checks_async
+
             return await run_checks_async(conn, active)
 
     def _checkable(self, connection: Any, allow_custom_endpoints: bool) -> Connection | ConnectionReport:
@@ -336,6 +351,8 @@ class Connector:
         try:
             return self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
         except ConnectionConfigError as exc:
+            from .check import Check, ConnectionReport
+
             return ConnectionReport(tuple(Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems))
 
     def options(
@@ -348,8 +365,10 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> list[dict[str, Any]]:
         """Live choices for a field with dynamic options, e.g. the manual segments."""
-        _require(client, CioClient, "options", "aoptions")
+        _require(client, "CioClient", "options", "aoptions")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
+        from .options import fetch_options
+
         return self.options_cache.get(key, lambda: fetch_options(spec, client or self.client_for(conn)))
 
     async def aoptions(
@@ -362,11 +381,13 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> list[dict[str, Any]]:
         """``options`` for asyncio hosts."""
-        _require(client, AsyncCioClient, "aoptions", "options")
+        _require(client, "AsyncCioClient", "aoptions", "options")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
         cached = self.options_cache.peek(key)
         if cached is not None:
             return cached
+        from .options import fetch_options_async
+
         value = await fetch_options_async(spec, client or self.aclient_for(conn))
         self.options_cache.put(key, value)
         return [dict(option) for option in value]
@@ -385,9 +406,16 @@ class Connector:
         return field.options, conn, (*conn.cache_key(), field.options.model_dump_json())
 
 
-def _require(client: Any, kind: type, method: str, other: str) -> None:
-    if client is not None and not isinstance(client, kind):
-        raise TypeError(f"{method}() takes a {kind.__name__} client; for a {type(client).__name__} use {other}()")
+def _require(client: Any, kind: str, method: str, other: str) -> None:
+    if client is not None and not isinstance(client, getattr(_http(), kind)):
+        raise TypeError(f"{method}() takes a {kind} client; for a {type(client).__name__} use {other}()")
+
+
+def _http() -> Any:
+    """The HTTP layer, imported on first use (httpx costs a cold start most hosts pay only once)."""
+    from . import http
+
+    return http
 
 
 def _result(action: str, described: Mapping[str, Any], response: ApiResponse) -> ActionResult:

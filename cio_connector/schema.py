@@ -11,7 +11,7 @@ from .limits import UNIX_SECONDS_MAX
 from .timestamps import ISO_DATETIME_PATTERN
 from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule
 from .patterns import portable_pattern
-from .validation import MAX_BYTES, MESSAGE, TIMESTAMP
+from .keywords import MAX_BYTES, MESSAGE, TIMESTAMP
 
 __all__ = [
     "DRAFT",

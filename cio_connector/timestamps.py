@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 __all__ = ["ISO_DATETIME_PATTERN", "unix_seconds"]
 
@@ -13,6 +14,7 @@ ISO_DATETIME_PATTERN = (
 )
 
 
+@lru_cache(maxsize=4096)  # a workflow's records share few timestamps; parsing one costs microseconds
 def unix_seconds(value: float | str) -> int:
     """Unix seconds from validated input (a whole number, or ISO-8601; naive means UTC)."""
     if isinstance(value, (int, float)):

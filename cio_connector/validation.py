@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from .errors import Problem
-from .limits import UNIX_SECONDS_MAX
-from .patterns import portable_pattern
-from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
+from .keywords import (
+    MAX_BYTES,
+    MESSAGE,
+    TIMESTAMP,
+    compact_json,
+    ecma_regex,
+    json_size,
+    max_bytes_message,
+    size_in_bytes,
+    timestamp_message,
+)
 from .yamlsource import PathPart, json_path
 
 __all__ = [
@@ -25,75 +31,13 @@ __all__ = [
     "compact_json",
     "ecma_regex",
     "json_size",
-    "max_bytes_errors",
     "size_in_bytes",
-    "timestamp_errors",
 ]
 
-#: Marks a date-time field: ISO strings must be real dates and fit unix seconds like the integers.
-TIMESTAMP = "x-timestamp"
-
-#: Our two schema extensions: a byte limit (UTF-8 for strings, compact JSON otherwise) and the
-#: human message to show when the subschema carrying it fails.
-MAX_BYTES = "x-maxBytes"
-MESSAGE = "x-message"
-
-
-def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
-    """``value`` as compact UTF-8 JSON: what the client sends and what size limits measure."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan).encode()
-
-
-def json_size(value: Any) -> int:
-    """Bytes of ``value`` as compact UTF-8 JSON, the way Customer.io measures payloads."""
-    return len(compact_json(value))
-
-
-def size_in_bytes(value: Any) -> int:
-    return len(value.encode()) if isinstance(value, str) else json_size(value)
-
-
-def max_bytes_errors(limit: int, instance: Any) -> Iterator[ValidationError]:
-    """``x-maxBytes``: UTF-8 bytes of a string, compact JSON bytes of anything else."""
-    try:
-        size = size_in_bytes(instance)
-    except UnicodeEncodeError:
-        yield ValidationError("holds text UTF-8 cannot encode (a lone surrogate)")
-        return
-    except (TypeError, ValueError) as exc:  # a value JSON cannot carry (an object, bytes, a cycle)
-        yield ValidationError(f"must hold only JSON values (text, numbers, true/false, null, lists, objects): {exc}")
-        return
-    if size > limit:
-        yield ValidationError(f"is {size:,} bytes; at most {limit:,} bytes allowed")
-
-
 def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
-    return max_bytes_errors(limit, instance)
-
-
-@lru_cache(maxsize=512)
-def ecma_regex(pattern: str) -> re.Pattern[str]:
-    r"""Compile a JSON Schema pattern with ECMA-262's ``$``: the very end, never before a final newline.
-
-    Python's ``$`` also matches before a trailing ``\n``, so ``^\S*$`` would let ``"key\n"`` through
-    where every JavaScript form validator refuses it. Shorthand classes (``\\s``, ``\\d``) are
-    spelled out first (``portable_pattern``), so Python reads them as a browser does.
-    """
-    out, in_class, escaped = [], False, False
-    for char in portable_pattern(pattern):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            out.append(r"\Z")
-            continue
-        out.append(char)
-    return re.compile("".join(out))
+    message = max_bytes_message(limit, instance)
+    if message is not None:
+        yield ValidationError(message)
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
@@ -101,21 +45,10 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping) -> It
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def timestamp_errors(instance: Any) -> Iterator[ValidationError]:
-    """``x-timestamp``: an ISO date-time the calendar knows, between 1970 and ``UNIX_SECONDS_MAX``."""
-    if not isinstance(instance, str) or not ecma_regex(ISO_DATETIME_PATTERN).search(instance):
-        return  # integers have their own bounds; other shapes fail the pattern
-    try:
-        seconds = unix_seconds(instance)
-    except ValueError:
-        yield ValidationError("is not a date-time the calendar has")
-        return
-    if not 0 <= seconds <= UNIX_SECONDS_MAX:
-        yield ValidationError("must be between 1970-01-01T00:00:00Z and the year 5138 (unix seconds 0 to 99999999999)")
-
-
 def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
-    return timestamp_errors(instance) if enabled else iter(())
+    message = timestamp_message(instance) if enabled else None
+    if message is not None:
+        yield ValidationError(message)
 
 
 _Validator = validators.extend(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schema import EMAIL_PATTERN
-from ..validation import ecma_regex
+from ..keywords import ecma_regex
 
 __all__ = ["CIO_PREFIX", "identifiers_for", "identifiers_from_shape", "raw_cio_id"]
 

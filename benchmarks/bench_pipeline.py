@@ -1,0 +1,188 @@
+"""The action pipeline side by side with its baselines, in one run (issue: one pipeline, compiled once).
+
+    ./dev python benchmarks/bench_pipeline.py [--seconds 0.5] [--requests 300] [--stream 200000]
+
+1. Valid-path build per record, each action: ``plan.build(record=...)`` (and ``build_request``,
+   which finds the cached plan by content) against bare python-jsonschema ``iter_errors`` on the
+   rendered input (the floor of the old path). Target: at most 0.1x bare jsonschema's time.
+2. Invalid-path cost: explaining a bad record, against the same bare jsonschema.
+3. ``execute`` per record (connection passed as a dict every call, as a host does) against the
+   official ``customerio`` client's ``identify``, both on one TLS sandbox in its own process; and
+   ``aexecute`` with 10 in flight against the ``execute`` loop.
+4. Cold start in fresh interpreters (median of 7): ``load_connector()`` and ``cio-connector --help``
+   against ``import customerio``. Target: at most 1.5x.
+5. Peak traced memory over ``--stream`` streamed builds, at a tenth of the way and at the end.
+
+The machine is shared and noisy: read the ratios, measured side by side, not the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+
+from jsonschema import Draft202012Validator
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from bench_send import sandbox_process  # noqa: E402
+from bench_validate import CONFIGS, RECORD  # noqa: E402
+
+from cio_connector import load_connector  # noqa: E402
+from cio_connector.sandbox import DEMO_CREDENTIALS  # noqa: E402
+
+INVALID = {
+    "upsert_customer": {"email": "not-an-email", "plan": "pro", "seats": 3},
+    "delete_customer": {"id": "   "},
+    "add_customer_to_segment": {"email": "nope"},
+    "remove_customer_from_segment": {"id": ""},
+    "track_event": {"id": "cio_"},
+    "track_page": {"email": ""},
+}
+
+
+def per_call(function: Callable[[], object], seconds: float) -> float:
+    """Seconds per call over at least ``seconds`` (after a warm-up)."""
+    for _ in range(200):
+        function()
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(200):
+            function()
+        calls += 200
+    return elapsed / calls
+
+
+def builds(connector, seconds: float) -> None:
+    print("1-2. per record, microseconds (ratio = our time / bare jsonschema's time; target build <= 0.10)")
+    print(f"   {'action':<30} {'jsonschema':>10} {'plan.build':>10} {'build_req':>10} {'invalid':>10} {'build÷js':>9} {'invalid÷js':>10}")
+    ratios = []
+    for name, config in CONFIGS.items():
+        rendered = connector.prepare(name, config, record=RECORD)
+        bare = Draft202012Validator(connector.actions[name].schema)
+        plan = connector.plan(name, config)
+        floor = per_call(lambda: list(bare.iter_errors(rendered)), seconds)
+        fast = per_call(lambda: plan.build(record=RECORD), seconds)
+        via_connector = per_call(lambda: connector.build_request(name, config, record=RECORD), seconds)
+        bad = INVALID[name]
+        assert plan.check(record=bad), f"{name}: the invalid record is valid"
+        invalid = per_call(lambda: plan.check(record=bad), seconds / 2)
+        ratios.append(fast / floor)
+        print(f"   {name:<30} {floor * 1e6:>10.1f} {fast * 1e6:>10.1f} {via_connector * 1e6:>10.1f} {invalid * 1e6:>10.1f}"
+              f" {fast / floor:>9.3f} {invalid / floor:>10.2f}")
+    print(f"   worst build ratio {max(ratios):.3f} (target 0.10)")
+
+
+def sends(connector, n: int) -> None:
+    from customerio import CustomerIO
+
+    with sandbox_process() as (url, ca):
+        import httpx
+
+        os.environ["REQUESTS_CA_BUNDLE"] = ca
+        creds = DEMO_CREDENTIALS
+        port = int(url.rsplit(":", 1)[1])
+        data = {"region": "us", "site_id": creds.site_id, "track_api_key": creds.track_api_key,
+                "app_api_key": creds.app_api_key, "endpoints": {"track": f"{url}/us", "app": f"{url}/us"}}
+        connector.client_options = {"verify": ca}
+        control = httpx.Client(base_url=f"{url}/_sandbox", verify=ca)
+        config = {"matching_field": "id", "matching_value": "{{ record.id }}", "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}"}}
+
+        def official() -> None:
+            with CustomerIO(creds.site_id, creds.track_api_key, host="127.0.0.1", port=port, retries=0) as client:
+                for i in range(n):
+                    client.identify(f"official-{i}", plan="pro", seats=i)
+
+        def execute() -> None:
+            for i in range(n):
+                connector.execute("upsert_customer", dict(config), dict(data), record={"id": f"sync-{i}", "plan": "pro", "seats": i})
+
+        def aexecute() -> None:
+            async def run() -> None:
+                gate = asyncio.Semaphore(10)
+
+                async def one(i: int) -> None:
+                    async with gate:
+                        await connector.aexecute("upsert_customer", config, data, record={"id": f"async-{i}", "plan": "pro", "seats": i})
+
+                await asyncio.gather(*(one(i) for i in range(n)))
+                await connector.aclose()
+
+            asyncio.run(run())
+
+        rates = {}
+        for label, job in [("official customerio identify (sync)", official), ("execute per record (sync)", execute),
+                           ("aexecute, 10 in flight", aexecute)]:
+            control.post("/reset").raise_for_status()
+            start = time.perf_counter()
+            job()
+            rates[label] = n / (time.perf_counter() - start)
+            assert len(control.get("/state").json()["people"]) == n, label
+        connector.close()
+        base = rates["official customerio identify (sync)"]
+        print(f"3. {n} upserts each on one TLS sandbox process")
+        for label, rate in rates.items():
+            print(f"   {label:<38} {rate:>8,.0f} /s  {rate / base:>5.2f}x official")
+        print(f"   aexecute x10 / execute: {rates['aexecute, 10 in flight'] / rates['execute per record (sync)']:.2f}x")
+
+
+def cold_start() -> None:
+    python = sys.executable
+    jobs = {
+        "import customerio": [python, "-c", "import customerio"],
+        "load_connector()": [python, "-c", "import cio_connector; cio_connector.load_connector()"],
+        "cio-connector --help": [python, "-m", "cio_connector.cli", "--help"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(7):  # interleaved, so a busy moment hurts all three alike
+        for name, command in jobs.items():
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["import customerio"])
+    print("4. cold start, fresh interpreter, median of 7 (target <= 1.5x)")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"   {name:<24} {median * 1000:>6.0f} ms  {median / base:>5.2f}x import customerio")
+
+
+def memory(connector, count: int) -> None:
+    plan = connector.plan("upsert_customer", CONFIGS["upsert_customer"])
+    tracemalloc.start()
+    marks = {}
+    for i in range(count):
+        plan.build(record={"email": f"user{i}@example.com", "plan": "pro", "seats": i})
+        if i + 1 in (count // 10, count):
+            marks[i + 1] = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"5. peak traced memory over streamed builds: " + ", ".join(f"{k:,}: {v / 1024:,.0f} KiB" for k, v in marks.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=0.5, help="time per per-record measurement")
+    parser.add_argument("--requests", type=int, default=300, help="sends per client in part 3")
+    parser.add_argument("--stream", type=int, default=200_000, help="builds in part 5")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: builds,sends,cold,memory")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    connector = load_connector()
+    if "builds" not in skip:
+        builds(connector, args.seconds)
+    if "sends" not in skip:
+        sends(connector, args.requests)
+    if "cold" not in skip:
+        cold_start()
+    if "memory" not in skip:
+        memory(connector, args.stream)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""What our schema extensions mean, without jsonschema: shared by the full checker and the fast path.
+
+``x-maxBytes`` counts UTF-8 bytes of a string and compact-JSON bytes of anything else (how
+Customer.io measures); ``x-timestamp`` wants an ISO date-time the calendar knows, within unix
+seconds' range; ``x-message`` is the sentence to show when a shape check fails. Patterns are read
+ECMA-262's way, as a browser's form validator reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from .limits import UNIX_SECONDS_MAX
+from .patterns import portable_pattern
+from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
+
+__all__ = [
+    "MAX_BYTES",
+    "MESSAGE",
+    "TIMESTAMP",
+    "compact_json",
+    "ecma_regex",
+    "fits_in_bytes",
+    "json_size",
+    "max_bytes_message",
+    "size_in_bytes",
+    "timestamp_message",
+]
+
+#: Marks a date-time field: ISO strings must be real dates and fit unix seconds like the integers.
+TIMESTAMP = "x-timestamp"
+#: A byte limit (UTF-8 for strings, compact JSON otherwise).
+MAX_BYTES = "x-maxBytes"
+#: The human message to show when the subschema carrying it fails.
+MESSAGE = "x-message"
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _encoder(allow_nan: bool) -> Callable[[Any], str]:
+    """The stdlib's compact encoder, built once (``json.dumps`` with options builds one per call)."""
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
+        encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan)
+        return encoder.encode
+    iterencode = c_make_encoder(None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, allow_nan)
+    return lambda value: "".join(iterencode(value, 0))
+
+
+_COMPACT = _encoder(True)
+_COMPACT_STRICT = _encoder(False)
+
+
+def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
+    """``value`` as compact UTF-8 JSON: what the client sends and what size limits measure.
+
+    Raises ``TypeError`` for a value JSON cannot carry and ``ValueError`` for NaN (unless allowed),
+    a cycle or nesting too deep to encode.
+    """
+    try:
+        return (_COMPACT if allow_nan else _COMPACT_STRICT)(value).encode()
+    except RecursionError:
+        raise ValueError("a value refers to itself or nests too deep to encode as JSON") from None
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON, the way Customer.io measures payloads."""
+    return len(compact_json(value))
+
+
+def size_in_bytes(value: Any) -> int:
+    return len(value.encode()) if isinstance(value, str) else json_size(value)
+
+
+def max_bytes_message(limit: int, instance: Any) -> str | None:
+    """Why ``instance`` breaks ``x-maxBytes: limit``, or None when it does not."""
+    try:
+        size = size_in_bytes(instance)
+    except UnicodeEncodeError:
+        return "holds text UTF-8 cannot encode (a lone surrogate)"
+    except (TypeError, ValueError) as exc:  # a value JSON cannot carry (an object, bytes, a cycle)
+        return f"must hold only JSON values (text, numbers, true/false, null, lists, objects): {exc}"
+    if size > limit:
+        return f"is {size:,} bytes; at most {limit:,} bytes allowed"
+    return None
+
+
+def fits_in_bytes(limit: int, instance: Any) -> bool:
+    """``max_bytes_message(limit, instance) is None``, without encoding when a bound settles it.
+
+    A string of n characters takes at most 6n + 2 bytes as JSON (``\\u001f`` is six), and at most
+    4n as UTF-8; a whole number under 10**18 at most 20. Only when the bound is over the limit is
+    the value encoded and measured exactly.
+    """
+    bound = _bound(instance, isinstance(instance, str))
+    if bound is not None and bound <= limit:
+        return True
+    return max_bytes_message(limit, instance) is None
+
+
+_SMALL = 10**18
+
+
+def _bound(value: Any, bare: bool) -> int | None:
+    """An upper bound of ``value``'s size (UTF-8 if ``bare`` text, else compact JSON), or None."""
+    kind = type(value)
+    if kind is str:
+        return 4 * len(value) if bare else 6 * len(value) + 2
+    if kind is int:
+        return 20 if -_SMALL < value < _SMALL else None
+    if kind is bool or value is None:
+        return 5
+    if kind is float:
+        return 24
+    if kind is dict:
+        total = 2
+        for key, item in value.items():
+            if type(key) is not str:
+                return None
+            inner = _bound(item, False)
+            if inner is None:
+                return None
+            total += 6 * len(key) + 4 + inner
+        return total
+    if kind is list:
+        total = 2
+        for item in value:
+            inner = _bound(item, False)
+            if inner is None:
+                return None
+            total += inner + 1
+        return total
+    return None
+
+
+def timestamp_message(instance: Any) -> str | None:
+    """Why ``instance`` breaks ``x-timestamp``, or None (integers have their own bounds; other
+    shapes fail the field's pattern)."""
+    return _timestamp_message(instance) if isinstance(instance, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _timestamp_message(instance: str) -> str | None:
+    if not ecma_regex(ISO_DATETIME_PATTERN).search(instance):
+        return None
+    try:
+        seconds = unix_seconds(instance)
+    except ValueError:
+        return "is not a date-time the calendar has"
+    if not 0 <= seconds <= UNIX_SECONDS_MAX:
+        return "must be between 1970-01-01T00:00:00Z and the year 5138 (unix seconds 0 to 99999999999)"
+    return None
+
+
+@lru_cache(maxsize=512)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""Compile a JSON Schema pattern with ECMA-262's ``$``: the very end, never before a final newline.
+
+    Python's ``$`` also matches before a trailing ``\n``, so ``^\S*$`` would let ``"key\n"`` through
+    where every JavaScript form validator refuses it. Shorthand classes (``\s``, ``\d``) are
+    spelled out first (``portable_pattern``), so Python reads them as a browser does.
+    """
+    out, in_class, escaped = [], False, False
+    for char in portable_pattern(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return re.compile("".join(out))
