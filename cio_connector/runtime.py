@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # httpx and asyncio are imported on first use: loading the co
 
     from .check import ConnectionReport
     from .http import ApiResponse, AsyncCioClient, CioClient
-from .registry import HandlerRegistry, handlers
+from .registry import HandlerRegistry
 from .request import ApiRequest
 from .schema import action_schema, connection_schema
 
@@ -426,16 +426,30 @@ def _check_name(problem: Problem) -> str:
     return str(problem.location[0]) if problem.location else "connection"
 
 
+def _names_a_field(action: Any, path: str) -> bool:
+    """Whether a ``$.a.b`` JSON path names a declared field (or a field nested in one)."""
+    parts = path.split(".")
+    if parts[0] != "$" or len(parts) < 2:
+        return False
+    fields = action.fields
+    for part in parts[1:]:
+        found = next((f for f in fields if f.key == part), None)
+        if found is None:
+            return False
+        fields = found.fields or ()
+    return True
+
+
 def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None = None) -> Connector:
     """Load ``connector.yaml`` and every action it lists, with their handlers.
 
     Schemas are generated from the manifests on load (what the committed ``schemas/`` must equal);
     every listed action needs a manifest and a handler, and every handler a manifest.
     """
-    from . import handlers as _register  # noqa: F401  (registers the shipped handlers)
+    from .handlers import shipped_handlers
 
     root = root or bundle_root()
-    registry = registry or handlers
+    registry = registry or shipped_handlers()
     manifest = load_connector_manifest(root)
     problems: list[Problem] = []
     actions: dict[str, Action] = {}
@@ -460,7 +474,12 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
         if name not in registry.names():
             problems.append(locate(root, f"actions/{name}.yaml", ("name",), f"action {name!r} has no registered handler"))
             continue
-        actions[name] = Action(action_manifest, action_schema(manifest, action_manifest), registry.get(name))
+        spec = registry.spec(name)
+        for customerio_field, path in spec.field_map.items():
+            if not _names_a_field(action_manifest, path):
+                problems.append(locate(root, f"actions/{name}.yaml", ("fields",),
+                                       f"handler {name!r} maps Customer.io's {customerio_field!r} to {path}, which is not a field of the action"))
+        actions[name] = Action(action_manifest, action_schema(manifest, action_manifest), spec.function)
     if problems:
         raise ManifestError(problems)
     return Connector(manifest, actions, connection_schema(manifest))

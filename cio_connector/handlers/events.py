@@ -30,14 +30,18 @@ def _event(inputs: Mapping[str, Any], action: str, name: str) -> dict[str, Any]:
     return body
 
 
-@handler("track_event")
+_EVENT_FIELDS = {**_FIELDS, "name": "$.name", "id": "$.event_id"}
+_PAGE_FIELDS = {**_FIELDS, "name": "$.page_url"}
+
+
+@handler("track_event", field_map=_EVENT_FIELDS)
 def track_event(inputs: Mapping[str, Any]) -> ApiRequest:
     body = _event(inputs, "event", inputs["name"].strip())
     if inputs.get("event_id"):
         body["id"] = inputs["event_id"]
-    return entity_request(body, {**_FIELDS, "name": "$.name", "id": "$.event_id"})
+    return entity_request(body, _EVENT_FIELDS)
 
 
-@handler("track_page")
+@handler("track_page", field_map=_PAGE_FIELDS)
 def track_page(inputs: Mapping[str, Any]) -> ApiRequest:
-    return entity_request(_event(inputs, "page", inputs["page_url"]), {**_FIELDS, "name": "$.page_url"})
+    return entity_request(_event(inputs, "page", inputs["page_url"]), _PAGE_FIELDS)

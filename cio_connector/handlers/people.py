@@ -32,9 +32,10 @@ def _person(inputs: Mapping[str, Any], action: str) -> dict[str, Any]:
 
 
 _MATCHING = {"identifiers": "$.matching_value"}
+_UPSERT_FIELDS = {**_MATCHING, "attributes": "$.mappings"}
 
 
-@handler("upsert_customer")
+@handler("upsert_customer", field_map=_UPSERT_FIELDS)
 def upsert_customer(inputs: Mapping[str, Any]) -> ApiRequest:
     attributes = dict(inputs.get("mappings") or {})
     for key in _TIMESTAMP_ATTRIBUTES:
@@ -44,9 +45,9 @@ def upsert_customer(inputs: Mapping[str, Any]) -> ApiRequest:
             except ValueError:
                 pass  # not a date: Customer.io stores the string as given
     body = {**_person(inputs, "identify"), "attributes": attributes}
-    return entity_request(body, {**_MATCHING, "attributes": "$.mappings"})
+    return entity_request(body, _UPSERT_FIELDS)
 
 
-@handler("delete_customer")
+@handler("delete_customer", field_map=_MATCHING)
 def delete_customer(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_person(inputs, "delete"), _MATCHING)

@@ -23,15 +23,18 @@ def segment_request(operation: str, inputs: Mapping[str, Any]) -> ApiRequest:
         f"/api/v1/segments/{int(inputs['segment'])}/{operation}",
         query=(("id_type", id_type),),
         json={"ids": [value]},
-        field_map=(("ids", "$.matching_value"), ("segment_id", "$.segment"), ("id_type", "$.matching_field")),
+        field_map=tuple(_FIELDS.items()),
     )
 
 
-@handler("add_customer_to_segment")
+_FIELDS = {"ids": "$.matching_value", "segment_id": "$.segment", "id_type": "$.matching_field"}
+
+
+@handler("add_customer_to_segment", field_map=_FIELDS)
 def add_customer_to_segment(inputs: Mapping[str, Any]) -> ApiRequest:
     return segment_request("add_customers", inputs)
 
 
-@handler("remove_customer_from_segment")
+@handler("remove_customer_from_segment", field_map=_FIELDS)
 def remove_customer_from_segment(inputs: Mapping[str, Any]) -> ApiRequest:
     return segment_request("remove_customers", inputs)

@@ -338,3 +338,28 @@ def test_a_broken_action_in_the_folder_fails_the_whole_load(tmp_path):
     root = _write(tmp_path)
     (root / "actions" / "pong.yaml").write_text((BROKEN / "missing_label.yaml").read_text().replace("missing_label", "pong"))
     assert _problems(root) == ["actions/pong.yaml:6:5: $.fields[1].label: is required"]
+
+
+def test_a_handler_mapping_an_error_field_to_no_declared_field_does_not_load(tmp_path):
+    from cio_connector.registry import handler
+
+    @handler("pong", field_map={"identifiers": "$.who", "attributes": "$.mappings"})
+    def pong(inputs):
+        return None
+
+    registry = _registry("ping")
+    registry.add(pong)
+    assert _problems(_write(tmp_path), registry) == [
+        "actions/pong.yaml:5:3: $.fields: handler 'pong' maps Customer.io's 'attributes' to $.mappings, "
+        "which is not a field of the action"
+    ]
+
+
+def test_the_shipped_handlers_are_listed_once_each_and_match_the_manifests():
+    from cio_connector.handlers import SHIPPED, shipped_handlers
+
+    registry = shipped_handlers()
+    assert len(registry.names()) == len(SHIPPED)
+    assert registry.names() == set(load_connector().actions)
+    with pytest.raises(KeyError, match="known handlers: add_customer_to_segment, delete_customer"):
+        registry.get("merge_customers")
