@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .jsonpath import json_path, parse_json_path
+
 __all__ = [
     "ApiError",
     "AuthenticationError",
@@ -45,8 +47,25 @@ class Problem:
     line: int | None = field(default=None, compare=False)
     column: int | None = field(default=None, compare=False)
     code: str | None = field(default=None, compare=False)
-    #: The path as keys and indexes, for mapping back to a YAML or JSON source position.
-    location: tuple[str | int, ...] = field(default=(), compare=False, repr=False)
+    #: The path as keys and indexes, for mapping back to a YAML or JSON source position. Derived
+    #: from ``path`` when not given; when given, it must be the same path.
+    location: tuple[str | int, ...] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.location is None:
+            try:
+                object.__setattr__(self, "location", parse_json_path(self.path))
+            except ValueError:
+                object.__setattr__(self, "location", ())
+        else:
+            object.__setattr__(self, "location", tuple(self.location))
+            if json_path(self.location) != self.path:
+                raise ValueError(f"Problem path {self.path!r} and location {self.location!r} disagree")
+
+    @classmethod
+    def at(cls, location: tuple[str | int, ...], message: str, **details: Any) -> Problem:
+        """A problem at ``location`` (keys and indexes); its path is spelled from it."""
+        return cls(json_path(location), message, location=tuple(location), **details)
 
     def __str__(self) -> str:
         where = self.path

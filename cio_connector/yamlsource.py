@@ -8,27 +8,9 @@ from typing import Any
 
 import yaml
 
+from .jsonpath import PathPart, json_path
+
 __all__ = ["Located", "json_path", "load_yaml"]
-
-PathPart = str | int
-
-
-def json_path(parts: tuple[PathPart, ...] | list[PathPart]) -> str:
-    """``("fields", 0, "key")`` -> ``$.fields[0].key``; odd keys are quoted: ``$["a b"]``."""
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}"
-        else:
-            out += "[" + _quote(part) + "]"
-    return out
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
 
 @dataclass(frozen=True)
 class Located:
