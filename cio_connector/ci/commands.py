@@ -62,7 +62,8 @@ def _notes(files: list[FileResult], record_schema: bool) -> list[str]:
     values = f"{deferred} templated value{'s' if deferred != 1 else ''}"
     if record_schema:
         return [f"{values}: record fields checked against the record schema; formats and sizes are checked when a record is rendered"]
-    return [f"{values} checked for syntax only; their values are checked when a record is rendered "
+    theirs = "their values are" if deferred != 1 else "its value is"
+    return [f"{values} checked for syntax only; {theirs} checked when a record is rendered "
             "(pass --record-schema FILE to check the record fields they use)"]
 
 

@@ -129,13 +129,28 @@ def junit(results: Sequence[FileResult], notes: Sequence[str], colour: bool = Fa
     return "\n".join(out) + "\n"
 
 
+_RULE_TEXT = {
+    "syntax": "the file is not valid YAML or JSON",
+    "shape": "the file is not an action config or a list of steps",
+    "unknown_action": "no such action",
+    "unknown_field": "no such field in the action",
+    "required": "a required field is missing",
+    "template": "a template does not parse",
+    "record_field": "a template reads a record field the record schema lacks or types differently",
+    "record_type": "a template renders text where the field needs another type",
+    "options": "a chosen option does not exist in the workspace",
+    "unreadable": "the file cannot be read",
+    "duplicate_step": "two steps share an id",
+}
+
+
 def sarif(results: Sequence[FileResult], notes: Sequence[str], colour: bool = False) -> str:
     """SARIF 2.1.0 for code scanning: one result per finding, rules named by finding code."""
     findings = _problems(results) + [
         Finding(r.file, r.unreadable, code="unreadable") for r in results if r.unreadable
     ]
     codes = sorted({f.code for f in findings})
-    rules = [{"id": code, "shortDescription": {"text": code.replace("_", " ")}} for code in codes]
+    rules = [{"id": code, "shortDescription": {"text": _RULE_TEXT.get(code, f"a value fails its {code!r} check")}} for code in codes]
     sarif_results: list[dict[str, Any]] = []
     for f in findings:
         region = {"startLine": f.line, "startColumn": f.column} if f.line else {}
