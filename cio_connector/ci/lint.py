@@ -53,14 +53,14 @@ def lint_plugin(root: Path) -> list[FileResult]:
     files = {path.stem: path for path in sorted((root / "actions").glob("*.yaml"))}
     for stem in files:
         results.setdefault(f"actions/{stem}.yaml", FileResult(f"actions/{stem}.yaml"))
-    actions: list[ActionManifest] = []
     if connector is not None:
-        add(_listing(root, connector, files))
+        add(list(_listing(root, connector, files)))
+        actions: dict[str, ActionManifest] = {}
         for name, path in files.items():
             loaded = _load(lambda path=path: load_action_manifest(path, connector), add)
             if loaded is not None:
-                actions.append(loaded)
-        add(_schema_drift(root, connector, actions, complete=len(actions) == len(files) == len(connector.actions)))
+                actions[name] = loaded
+        add(list(_schema_drift(root, connector, actions)))
     for source in ["connector.yaml", *(f"actions/{stem}.yaml" for stem in files)]:
         doc = _read(root, source)
         if doc is not None:
@@ -119,15 +119,16 @@ def _listing(root: Path, connector: ConnectorManifest, files: dict[str, Path]) -
         yield _at(doc, ("actions",), f"handler {name!r} has no action in connector.yaml", "no_action")
 
 
-def _schema_drift(root: Path, connector: ConnectorManifest, actions: list[ActionManifest], complete: bool) -> Iterator[Finding]:
-    """Committed ``schemas/`` must be what ``cio-connector schemas`` generates (hosts read them)."""
+def _schema_drift(root: Path, connector: ConnectorManifest, actions: dict[str, ActionManifest]) -> Iterator[Finding]:
+    """Committed ``schemas/`` must be what ``cio-connector schemas`` generates (hosts read them).
+
+    An action whose manifest is broken was reported already; its schema cannot be judged.
+    """
     from ..schema import render_schemas
 
-    if not complete:
-        return  # a broken manifest was reported; its schema cannot be judged
     folder = root / "schemas"
-    expected = render_schemas(connector, actions)
-    for name, text in expected.items():
+    listed = [actions[name] for name in connector.actions if name in actions]
+    for name, text in render_schemas(connector, listed).items():
         source = f"schemas/{name}"
         path = folder / name
         if not path.is_file():
@@ -135,14 +136,14 @@ def _schema_drift(root: Path, connector: ConnectorManifest, actions: list[Action
             continue
         committed = path.read_text(encoding="utf-8")
         if committed != text:
-            line = next((i for i, (a, b) in enumerate(zip(committed.splitlines(), text.splitlines()), 1) if a != b),
-                        min(len(committed.splitlines()), len(text.splitlines())) + 1)
+            old, new = committed.splitlines(), text.splitlines()
+            line = next((i for i, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
             yield Finding(source, "out of date (first difference here); run: cio-connector schemas", line=line, column=1,
                           code="schema_stale")
     for path in sorted((folder / "actions").glob("*.json")):
-        if f"actions/{path.name}" not in expected:
-            yield Finding(f"schemas/actions/{path.name}", "not generated from any action; delete it or run: cio-connector schemas",
-                          code="schema_orphan")
+        if path.stem not in connector.actions:
+            yield Finding(f"schemas/actions/{path.name}", "not generated from any listed action; delete it or run: "
+                          "cio-connector schemas", code="schema_orphan")
 
 
 def _field_findings(doc: Located, is_connector: bool) -> Iterator[Finding]:
