@@ -17,10 +17,11 @@ import yaml
 from ..bundle import bundle_root
 from ..errors import CioConnectorError, Problem
 from ..validation import SchemaChecker
-from ..yamlsource import Located, PathPart, json_path, load_yaml
+from ..yamlsource import Located, PathPart, json_path
 from .findings import Finding
 from .jsonsource import JsonSourceError, load_json
 from .suggest import did_you_mean
+from .yamlfast import load_config_yaml
 
 __all__ = ["SCHEMA_FILE", "Step", "UnreadableFile", "finding_at", "read_config_file", "shape_findings", "steps_of", "where_in_file"]
 
@@ -62,7 +63,7 @@ def read_config_file(path: Path, display: str) -> Located | Finding:
     try:
         if path.suffix.lower() == ".json":
             return load_json(text, display)
-        return load_yaml(text, display)
+        return load_config_yaml(text, display)
     except JsonSourceError as exc:
         return Finding(display, f"not valid JSON: {exc.message}", line=exc.line, column=exc.column, code="syntax")
     except yaml.YAMLError as exc:

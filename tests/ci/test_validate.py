@@ -63,9 +63,11 @@ INVALID = {
         "invalid/single_shape.yaml:1:1: config: is required",
         "invalid/single_shape.yaml:2:8: confg: unknown field; did you mean 'config'? known fields: action, config, description",
     ],
-    "syntax.yaml": ["invalid/syntax.yaml:4:18: $: not valid YAML: mapping values are not allowed here"],
+    "syntax.yaml": ["invalid/syntax.yaml:4:18: $: not valid YAML: mapping values are not allowed in this context"],
     "syntax.json": ["invalid/syntax.json:2:36: $: not valid JSON: expected ',' or '}'"],
     "duplicate.json": ["invalid/duplicate.json:2:61: $: not valid JSON: duplicate key 'matching_field'"],
+    "duplicate.yaml": ["invalid/duplicate.yaml:5:3: $: not valid YAML: duplicate key 'matching_field'"],
+    "alias.yaml": ["invalid/alias.yaml:4:13: $: not valid YAML: anchors and aliases are not allowed in a config file"],
     "empty.yaml": ["invalid/empty.yaml:1:1: $: empty; expected 'action' and 'config', or 'steps'"],
 }
 
@@ -83,7 +85,7 @@ def test_a_folder_reports_every_file_in_order(capsys):
     code, lines = validate(capsys, "invalid")
     expected = [line for name in sorted(INVALID) for line in INVALID[name]]
     assert code == 1
-    assert lines == [*expected, note(3), f"{len(expected)} problems in 9 of 9 files"]
+    assert lines == [*expected, note(3), f"{len(expected)} problems in 11 of 11 files"]
 
 
 def test_globs_pick_files_and_folders_are_searched_recursively(capsys):
