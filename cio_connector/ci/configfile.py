@@ -7,6 +7,7 @@ value keeps its line and column, so a problem deep in a step's config points at 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -81,9 +82,40 @@ def read_config_file(path: Path, display: str) -> Located | Finding:
 
 
 @cache
+def _shape_schema() -> dict[str, Any]:
+    return json.loads((bundle_root() / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+@cache
 def _shape_checker() -> SchemaChecker:
-    schema = json.loads((bundle_root() / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8"))
-    return SchemaChecker(schema)
+    return SchemaChecker(_shape_schema())
+
+
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {"object": dict, "array": list, "string": str}
+
+
+def plainly_valid(value: Any, schema: Any = None) -> bool:
+    """A quick yes for the common case, read off the same schema: most files are well formed, and a
+    full JSON Schema run per file costs more than parsing it. A no means "ask the full checker"."""
+    root = _shape_schema()
+    schema = root if schema is None else schema
+    if "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    if "if" in schema:
+        branch = "then" if isinstance(value, dict) and all(k in value for k in schema["if"]["required"]) else "else"
+        return plainly_valid(value, schema[branch]) and plainly_valid(value, {k: v for k, v in schema.items() if k not in ("if", "then", "else")})
+    if "type" in schema and not isinstance(value, _JSON_TYPES[schema["type"]]):
+        return False
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        if schema.get("additionalProperties") is False and not value.keys() <= properties.keys():
+            return False
+        if not all(key in value for key in schema.get("required", ())):
+            return False
+        return all(plainly_valid(value[key], sub) for key, sub in properties.items() if key in value)
+    if isinstance(value, list):
+        return len(value) >= schema.get("minItems", 0) and all(plainly_valid(item, schema.get("items", {})) for item in value)
+    return "pattern" not in schema or bool(re.search(schema["pattern"], value))
 
 
 def where_in_file(parts: tuple[PathPart, ...]) -> str:
@@ -102,7 +134,7 @@ def shape_findings(doc: Located) -> list[Finding]:
     if not isinstance(doc.data, dict):
         what = "empty" if doc.data is None else "not a mapping"
         return [finding_at(doc, (), "$", f"{what}; expected 'action' and 'config', or 'steps'", code="shape")]
-    findings = [
+    findings = [] if plainly_valid(doc.data) else [
         finding_at(doc, p.location, where_in_file(p.location), _with_suggestion(p), code=p.code or "shape")
         for p in _shape_checker().problems(doc.data)
     ]

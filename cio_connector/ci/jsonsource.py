@@ -20,7 +20,7 @@ __all__ = ["JsonSourceError", "load_json"]
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
-_MAX_DEPTH = 500
+_MAX_DEPTH = 200
 
 
 class JsonSourceError(ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,35 @@ def test_record_references_come_from_the_template_syntax_tree():
     assert template_use("  {{ record.address.city }} ").alone == ("address", "city")
     assert template_use("{{ record.age | string }}").alone is None
     assert template_use("{{ oops") is None
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.*")))
+def test_the_quick_shape_check_never_passes_what_the_schema_refuses(path):
+    from cio_connector.ci.configfile import _shape_checker, plainly_valid, read_config_file
+
+    doc = read_config_file(FIXTURES / path, path)
+    if hasattr(doc, "data") and isinstance(doc.data, dict):
+        assert plainly_valid(doc.data) == (not _shape_checker().problems(doc.data))
+
+
+@pytest.mark.parametrize("data", [
+    {"action": "a", "config": {}}, {"action": "A", "config": {}}, {"action": "a", "config": []},
+    {"steps": []}, {"steps": [{"id": "x", "action": "a", "config": {}}]}, {"steps": [{"id": "x y", "action": "a", "config": {}}]},
+    {"steps": [{"id": "x", "action": "a", "config": {}, "description": 1}]}, {"steps": {}}, {"action": "a", "config": {}, "steps": 1},
+])
+def test_the_quick_shape_check_agrees_with_the_schema(data):
+    from cio_connector.ci.configfile import _shape_checker, plainly_valid
+
+    assert plainly_valid(data) == (not _shape_checker().problems(data))
+
+
+def test_json_reader_keeps_json_types_and_positions():
+    from cio_connector.ci.jsonsource import JsonSourceError, load_json
+
+    doc = load_json('{"a": 1e5, "b": [1, {"c": "\\u00e9"}],\n "d": -0.5}', "x.json")
+    assert doc.data == {"a": 100000.0, "b": [1, {"c": "é"}], "d": -0.5}
+    assert doc.positions[("b", 1, "c")] == (1, 27) and doc.positions[("d",)] == (2, 7)
+    for text, message in [("[1,]", "expected a value (line 1, column 4)"), ("NaN", "NaN and Infinity are not JSON (line 1, column 1)"),
+                          ("{} x", "extra data after the JSON value (line 1, column 4)"), ("[" * 600, "nested deeper than 200 levels")]:
+        with pytest.raises(JsonSourceError, match=re.escape(message)):
+            load_json(text, "x.json")
