@@ -36,8 +36,12 @@ def config_for(action: str, rng: random.Random, index: int) -> dict:
     if action in ("add_customer_to_segment", "remove_customer_from_segment"):
         return {**matching, "segment": rng.choice([rng.randint(1, 1000), "{{ record.segment_id }}"])}
     if action == "track_event":
-        return {"name": "purchase", "customer_id": ident, "mappings": {"total": "{{ record.total }}"},
-                "timestamp": "2024-05-01T12:00:00Z"}
+        return {
+            "name": "purchase",
+            "customer_id": ident,
+            "mappings": {"total": "{{ record.total }}"},
+            "timestamp": "2024-05-01T12:00:00Z",
+        }
     return {"customer_id": ident, "page_url": "https://example.com/pricing", "mappings": {"ref": "{{ record.ref }}"}}
 
 
@@ -55,7 +59,9 @@ def write_files(folder: Path, count: int, actions: list[str]) -> list[str]:
         document: dict = {"action": action, "config": config}
         if index % 5 == 3:
             other = actions[(index + 1) % len(actions)]
-            document = {"steps": [{"id": "first", **document}, {"id": "second", "action": other, "config": config_for(other, rng, index)}]}
+            document = {
+                "steps": [{"id": "first", **document}, {"id": "second", "action": other, "config": config_for(other, rng, index)}]
+            }
         name = f"c{index:05d}." + ("json" if index % 2 else "yaml")
         text = json.dumps(document, indent=2) if name.endswith("json") else yaml.safe_dump(document, sort_keys=False)
         (folder / name).write_text(text)
@@ -71,8 +77,12 @@ def combined_schema(schemas: Path) -> dict:
         schema.pop("$id", None)
         schema.pop("$schema", None)
         defs[path.stem] = schema
-        branches.append({"if": {"properties": {"action": {"const": path.stem}}},
-                         "then": {"properties": {"config": {"$ref": f"#/$defs/{path.stem}"}}}})
+        branches.append(
+            {
+                "if": {"properties": {"action": {"const": path.stem}}},
+                "then": {"properties": {"config": {"$ref": f"#/$defs/{path.stem}"}}},
+            }
+        )
     step = {"type": "object", "required": ["action", "config"], "allOf": branches}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -121,12 +131,16 @@ def main() -> int:
         flagged_ours = sum(1 for f in ours_report["files"] if not f["valid"])
         theirs_report = json.loads(theirs_run.stdout) if theirs_run.stdout.strip() else {}
         flagged_theirs = len({e.get("filename") for e in theirs_report.get("errors", [])})
-    print(f"{args.files:,} config files (half YAML, half JSON, a fifth multi-step), median of {args.repeat} runs, one process each")
+    print(
+        f"{args.files:,} config files (half YAML, half JSON, a fifth multi-step), median of {args.repeat} runs, one process each"
+    )
     rows = [("cio-connector validate", ours, ours_run, flagged_ours), ("check-jsonschema", theirs, theirs_run, flagged_theirs)]
     for name, runs, run, flagged in rows:
         wall, cpu = statistics.median(t[0] for t in runs), statistics.median(t[1] for t in runs)
-        print(f"  {name:<23}: {wall:6.2f} s wall, {cpu:6.2f} s CPU ({args.files / cpu:,.0f} files per CPU second), "
-              f"exit {run.returncode}, {flagged:,} files flagged")
+        print(
+            f"  {name:<23}: {wall:6.2f} s wall, {cpu:6.2f} s CPU ({args.files / cpu:,.0f} files per CPU second), "
+            f"exit {run.returncode}, {flagged:,} files flagged"
+        )
     cpu_ratio = statistics.median(t[1] for t in theirs) / statistics.median(t[1] for t in ours)
     wall_ratio = statistics.median(t[0] for t in theirs) / statistics.median(t[0] for t in ours)
     print(f"  check-jsonschema / ours: {cpu_ratio:.2f}x CPU time, {wall_ratio:.2f}x wall time (higher: ours is faster)")

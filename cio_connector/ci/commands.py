@@ -13,7 +13,14 @@ import yaml
 from .findings import FileResult
 from .report import FORMATS, render
 
-__all__ = ["add_diff_arguments", "add_lint_arguments", "add_validate_arguments", "diff_command", "lint_command", "validate_command"]
+__all__ = [
+    "add_diff_arguments",
+    "add_lint_arguments",
+    "add_validate_arguments",
+    "diff_command",
+    "lint_command",
+    "validate_command",
+]
 
 USAGE = 2
 
@@ -23,10 +30,16 @@ class _Usage(Exception):
 
 
 def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="config files, folders (searched for *.yaml, *.yml, *.json) or globs")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="config files, folders (searched for *.yaml, *.yml, *.json) or globs"
+    )
     parser.add_argument("--format", choices=sorted(FORMATS), default="human", help="output format (default: human)")
-    parser.add_argument("--record-schema", metavar="FILE", help="JSON Schema of the records: check the record fields templates use")
-    parser.add_argument("--connection", metavar="FILE", help="connection (JSON or YAML): check chosen segments exist and are manual")
+    parser.add_argument(
+        "--record-schema", metavar="FILE", help="JSON Schema of the records: check the record fields templates use"
+    )
+    parser.add_argument(
+        "--connection", metavar="FILE", help="connection (JSON or YAML): check chosen segments exist and are manual"
+    )
 
 
 def add_lint_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,10 +74,14 @@ def _notes(files: list[FileResult], record_schema: bool) -> list[str]:
         return []
     values = f"{deferred} templated value{'s' if deferred != 1 else ''}"
     if record_schema:
-        return [f"{values}: record fields checked against the record schema; formats and sizes are checked when a record is rendered"]
+        return [
+            f"{values}: record fields checked against the record schema; formats and sizes are checked when a record is rendered"
+        ]
     theirs = "their values are" if deferred != 1 else "its value is"
-    return [f"{values} checked for syntax only; {theirs} checked when a record is rendered "
-            "(pass --record-schema FILE to check the record fields they use)"]
+    return [
+        f"{values} checked for syntax only; {theirs} checked when a record is rendered "
+        "(pass --record-schema FILE to check the record fields they use)"
+    ]
 
 
 def validate_command(args: argparse.Namespace) -> int:

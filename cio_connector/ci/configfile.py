@@ -24,7 +24,16 @@ from .jsonsource import JsonSourceError, load_json
 from .suggest import did_you_mean
 from .yamlfast import load_config_yaml
 
-__all__ = ["SCHEMA_FILE", "Step", "UnreadableFile", "finding_at", "read_config_file", "shape_findings", "steps_of", "where_in_file"]
+__all__ = [
+    "SCHEMA_FILE",
+    "Step",
+    "UnreadableFile",
+    "finding_at",
+    "read_config_file",
+    "shape_findings",
+    "steps_of",
+    "where_in_file",
+]
 
 SCHEMA_FILE = "config-file.schema.json"
 #: Past this, a file is not a config someone wrote; refuse it before parsing.
@@ -103,7 +112,9 @@ def plainly_valid(value: Any, schema: Any = None) -> bool:
         schema = root["$defs"][schema["$ref"].rsplit("/", 1)[1]]
     if "if" in schema:
         branch = "then" if isinstance(value, dict) and all(k in value for k in schema["if"]["required"]) else "else"
-        return plainly_valid(value, schema[branch]) and plainly_valid(value, {k: v for k, v in schema.items() if k not in ("if", "then", "else")})
+        return plainly_valid(value, schema[branch]) and plainly_valid(
+            value, {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
+        )
     if "type" in schema and not isinstance(value, _JSON_TYPES[schema["type"]]):
         return False
     if isinstance(value, dict):
@@ -134,10 +145,14 @@ def shape_findings(doc: Located) -> list[Finding]:
     if not isinstance(doc.data, dict):
         what = "empty" if doc.data is None else "not a mapping"
         return [finding_at(doc, (), "$", f"{what}; expected 'action' and 'config', or 'steps'", code="shape")]
-    findings = [] if plainly_valid(doc.data) else [
-        finding_at(doc, p.location, where_in_file(p.location), _with_suggestion(p), code=p.code or "shape")
-        for p in _shape_checker().problems(doc.data)
-    ]
+    findings = (
+        []
+        if plainly_valid(doc.data)
+        else [
+            finding_at(doc, p.location, where_in_file(p.location), _with_suggestion(p), code=p.code or "shape")
+            for p in _shape_checker().problems(doc.data)
+        ]
+    )
     seen: dict[str, int] = {}
     for index, step in enumerate(doc.data.get("steps") or []):
         if isinstance(step, dict) and isinstance(step.get("id"), str):
@@ -173,6 +188,6 @@ def steps_of(doc: Located) -> list[Step]:
             continue
         action, config = entry.get("action"), entry.get("config")
         if isinstance(action, str) and isinstance(config, dict):
-            name = entry.get("id") if at and isinstance(entry.get("id"), str) else action
-            found.append(Step(name, action, config, (*at, "config")))
+            step_id = entry.get("id")
+            found.append(Step(step_id if at and isinstance(step_id, str) else action, action, config, (*at, "config")))
     return found

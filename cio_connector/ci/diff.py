@@ -87,12 +87,19 @@ def _major(version: str | None) -> int | None:
 def load_side(path: str) -> SchemaSet:
     target = Path(path)
     if target.is_dir():
-        return _from_files({str(p.relative_to(target)).replace("\\", "/"): p.read_text(encoding="utf-8")
-                            for p in sorted(target.rglob("*.json"))}, path)
+        return _from_files(
+            {
+                str(p.relative_to(target)).replace("\\", "/"): p.read_text(encoding="utf-8")
+                for p in sorted(target.rglob("*.json"))
+            },
+            path,
+        )
     try:
         document = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SpecError(f"{path}: cannot read as a spec document or schemas folder: {getattr(exc, 'strerror', None) or exc}") from None
+        raise SpecError(
+            f"{path}: cannot read as a spec document or schemas folder: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     return from_spec(document, path)
 
 
@@ -103,7 +110,7 @@ def load_git(ref: str, folder: str = "schemas", cwd: Path | None = None) -> Sche
     files = {}
     for name in listing.splitlines():
         if name.endswith(".json"):
-            files[name[len(prefix):]] = _git(["show", f"{ref}:{name}"], cwd)
+            files[name[len(prefix) :]] = _git(["show", f"{ref}:{name}"], cwd)
     if not files:
         raise SpecError(f"{ref}: no {prefix}*.json files at that ref")
     return _from_files(files, f"{ref}:{folder}")
@@ -146,12 +153,14 @@ def from_spec(document: Any, where: str) -> SchemaSet:
     entries = raw.items() if isinstance(raw, Mapping) else ((a.get("name"), a) for a in raw if isinstance(a, Mapping))
     actions = {}
     for name, entry in entries:
-        schema = next((entry[k] for k in ("input_schema", "inputs_schema", "schema", "inputs") if isinstance(entry.get(k), Mapping)), None)
+        schema = next(
+            (entry[k] for k in ("input_schema", "inputs_schema", "schema", "inputs") if isinstance(entry.get(k), Mapping)), None
+        )
         actions[str(name)] = schema if schema is not None else entry
     connection = document.get("connection")
     if isinstance(connection, Mapping) and isinstance(connection.get("schema"), Mapping):
         connection = connection["schema"]
-    connector = document.get("connector") if isinstance(document.get("connector"), Mapping) else {}
+    connector: Mapping[str, Any] = document["connector"] if isinstance(document.get("connector"), Mapping) else {}
     version = document.get("version") or connector.get("version")
     if version is None:
         version = next(((s.get("x-connector") or {}).get("version") for s in actions.values() if isinstance(s, Mapping)), None)
@@ -220,8 +229,11 @@ def _types(old: Mapping, new: Mapping, where: str) -> Iterator[Change]:
     if after is None:
         yield Change(where, "type widened to any", False)
         return
-    lost = {t for t in (before or {"string", "number", "integer", "boolean", "object", "array", "null"})
-            if t not in after and not (t == "integer" and "number" in after)}
+    lost = {
+        t
+        for t in (before or {"string", "number", "integer", "boolean", "object", "array", "null"})
+        if t not in after and not (t == "integer" and "number" in after)
+    }
     if lost:
         yield Change(where, f"type narrowed: {_types_text(before)} -> {_types_text(after)}", True)
     else:
@@ -271,7 +283,7 @@ def _constraints(old: Mapping, new: Mapping, where: str) -> Iterator[Change]:
             yield Change(where, f"{keyword} {before} removed", False)
         else:
             tightened = after < before if tighter_when_lower else after > before
-            verb = ("lowered" if after < before else "raised")
+            verb = "lowered" if after < before else "raised"
             yield Change(where, f"{keyword} {verb}: {before} -> {after}", tightened)
     for keyword in _SHAPE:
         before, after = old.get(keyword), new.get(keyword)
@@ -306,8 +318,10 @@ def _rule_text(rule: Mapping) -> str:
 def render_diff(result: DiffResult, fmt: str = "human") -> str:
     if fmt == "json":
         document = {
-            "old_version": result.old_version, "new_version": result.new_version,
-            "major_bumped": result.major_bumped, "exit_code": result.exit_code,
+            "old_version": result.old_version,
+            "new_version": result.new_version,
+            "major_bumped": result.major_bumped,
+            "exit_code": result.exit_code,
             "breaking": [{"where": c.where, "message": c.message} for c in result.breaking],
             "compatible": [{"where": c.where, "message": c.message} for c in result.compatible],
         }
@@ -317,6 +331,9 @@ def render_diff(result: DiffResult, fmt: str = "human") -> str:
         lines.append(f"{title} ({len(changes)}):" if changes else f"{title}: none")
         lines.extend(f"  {change}" for change in changes)
     if result.breaking:
-        lines.append("the major version was bumped: breaking changes are allowed" if result.major_bumped
-                     else "breaking changes need a major version bump (x-connector.version)")
+        lines.append(
+            "the major version was bumped: breaking changes are allowed"
+            if result.major_bumped
+            else "breaking changes need a major version bump (x-connector.version)"
+        )
     return "\n".join(lines) + "\n"

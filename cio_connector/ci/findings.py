@@ -38,8 +38,15 @@ class Finding:
         return self.message if self.level == "error" else f"{self.level}: {self.message}"
 
     def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"file": self.file, "line": self.line, "column": self.column, "where": self.where,
-                                   "message": self.message, "level": self.level, "code": self.code}
+        data: dict[str, object] = {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "where": self.where,
+            "message": self.message,
+            "level": self.level,
+            "code": self.code,
+        }
         return {**data, **self.extra}
 
 

@@ -80,8 +80,15 @@ def _load(loader: Any, add: Any) -> Any:
 
 def _from_problem(problem: Problem, level: Level = "error", code: str = "manifest") -> Finding:
     where = problem.path[2:] if problem.path.startswith("$.") else problem.path
-    return Finding(problem.source or "connector.yaml", problem.message, where=where, line=problem.line,
-                   column=problem.column, level=level, code=problem.code or code)
+    return Finding(
+        problem.source or "connector.yaml",
+        problem.message,
+        where=where,
+        line=problem.line,
+        column=problem.column,
+        level=level,
+        code=problem.code or code,
+    )
 
 
 def _read(root: Path, source: str) -> Located | None:
@@ -94,8 +101,9 @@ def _read(root: Path, source: str) -> Located | None:
 def _at(doc: Located, parts: tuple[PathPart, ...], message: str, code: str, level: Level = "error") -> Finding:
     line, column = doc.position(parts) or (None, None)
     path = json_path(parts)
-    return Finding(doc.source, message, where=path[2:] if path.startswith("$.") else path, line=line, column=column,
-                   level=level, code=code)
+    return Finding(
+        doc.source, message, where=path[2:] if path.startswith("$.") else path, line=line, column=column, level=level, code=code
+    )
 
 
 def _listing(root: Path, connector: ConnectorManifest, files: dict[str, Path]) -> Iterator[Finding]:
@@ -137,25 +145,37 @@ def _schema_drift(root: Path, connector: ConnectorManifest, actions: dict[str, A
         committed = path.read_text(encoding="utf-8")
         if committed != text:
             old, new = committed.splitlines(), text.splitlines()
-            line = next((i for i, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
-            yield Finding(source, "out of date (first difference here); run: cio-connector schemas", line=line, column=1,
-                          code="schema_stale")
+            line = next((i for i, (a, b) in enumerate(zip(old, new, strict=False), 1) if a != b), min(len(old), len(new)) + 1)
+            yield Finding(
+                source,
+                "out of date (first difference here); run: cio-connector schemas",
+                line=line,
+                column=1,
+                code="schema_stale",
+            )
     for path in sorted((folder / "actions").glob("*.json")):
         if path.stem not in connector.actions:
-            yield Finding(f"schemas/actions/{path.name}", "not generated from any listed action; delete it or run: "
-                          "cio-connector schemas", code="schema_orphan")
+            yield Finding(
+                f"schemas/actions/{path.name}",
+                "not generated from any listed action; delete it or run: cio-connector schemas",
+                code="schema_orphan",
+            )
 
 
 def _field_findings(doc: Located, is_connector: bool) -> Iterator[Finding]:
     data = doc.data if isinstance(doc.data, dict) else {}
     if is_connector:
-        connection = data.get("connection") if isinstance(data.get("connection"), dict) else {}
+        connection = _mapping(data.get("connection"))
         yield from _fields(doc, connection.get("fields"), ("connection", "fields"), identifiers=False)
-        for name, group in (data.get("field_groups") or {}).items():
+        for name, group in _mapping(data.get("field_groups")).items():
             if isinstance(group, dict):
                 yield from _fields(doc, group.get("fields"), ("field_groups", name, "fields"), identifiers=True)
     else:
         yield from _fields(doc, data.get("fields"), ("fields",), identifiers=True)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _fields(doc: Located, fields: Any, at: tuple[PathPart, ...], *, identifiers: bool) -> Iterator[Finding]:
@@ -188,28 +208,41 @@ def _texts(doc: Located, field: dict, here: tuple[PathPart, ...]) -> Iterator[Fi
 def _secret(doc: Located, field: dict, here: tuple[PathPart, ...]) -> Iterator[Finding]:
     key = field.get("key")
     if isinstance(key, str) and SECRET_KEY.search(key) and field.get("secret") is not True:
-        yield _at(doc, (*here, "key"), f"field {key!r} looks like a credential; mark it secret: true "
-                  "(masked in forms and never echoed in problems)", "secret_not_marked")
+        yield _at(
+            doc,
+            (*here, "key"),
+            f"field {key!r} looks like a credential; mark it secret: true (masked in forms and never echoed in problems)",
+            "secret_not_marked",
+        )
 
 
 def _limits(doc: Located, field: dict, here: tuple[PathPart, ...]) -> Iterator[Finding]:
     key, kind = field.get("key"), field.get("type")
-    constraints = field.get("constraints") if isinstance(field.get("constraints"), dict) else {}
+    constraints = _mapping(field.get("constraints"))
     at = (*here, "constraints")
     if isinstance(key, str) and IDENTIFIER_KEY.match(key) and kind in _TEXT:
         yield from _cap(doc, key, constraints, "max_bytes", IDENTIFIER_MAX_BYTES, at, "an identifier")
     if kind == "attributes":
         yield from _cap(doc, key, constraints, "max_bytes", ENTITY_DATA_MAX_BYTES, at, "attribute data")
-        for name, limit in (("key_max_bytes", ATTRIBUTE_NAME_MAX_BYTES), ("value_max_bytes", ATTRIBUTE_VALUE_MAX_BYTES),
-                            ("max_properties", MAX_ATTRIBUTES)):
+        for name, limit in (
+            ("key_max_bytes", ATTRIBUTE_NAME_MAX_BYTES),
+            ("value_max_bytes", ATTRIBUTE_VALUE_MAX_BYTES),
+            ("max_properties", MAX_ATTRIBUTES),
+        ):
             if name in constraints:
                 yield from _cap(doc, key, constraints, name, limit, at, "attributes")
 
 
-def _cap(doc: Located, key: Any, constraints: dict, name: str, limit: int, at: tuple[PathPart, ...], what: str) -> Iterator[Finding]:
+def _cap(
+    doc: Located, key: Any, constraints: dict, name: str, limit: int, at: tuple[PathPart, ...], what: str
+) -> Iterator[Finding]:
     value = constraints.get(name)
     if value is None:
-        yield _at(doc, at if constraints else at[:-1], f"field {key!r} holds {what}: declare constraints.{name} "
-                  f"(Customer.io accepts at most {limit:,})", "limit_missing")
+        yield _at(
+            doc,
+            at if constraints else at[:-1],
+            f"field {key!r} holds {what}: declare constraints.{name} (Customer.io accepts at most {limit:,})",
+            "limit_missing",
+        )
     elif isinstance(value, (int, float)) and value > limit:
         yield _at(doc, (*at, name), f"field {key!r}: {name} {value:,} is over Customer.io's limit of {limit:,}", "limit_exceeded")

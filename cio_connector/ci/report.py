@@ -60,7 +60,9 @@ def human(results: Sequence[FileResult], notes: Sequence[str], colour: bool = Fa
             lines.append(paint(_RED, f"error: {result.unreadable}"))
         for finding in result.findings:
             tone = _RED if finding.level == "error" else _YELLOW
-            lines.append(f"{paint(_BOLD, finding.position + ':')} {paint(_CYAN, finding.where + ':')} {paint(tone, finding.text)}")
+            lines.append(
+                f"{paint(_BOLD, finding.position + ':')} {paint(_CYAN, finding.where + ':')} {paint(tone, finding.text)}"
+            )
     lines.extend(paint(_DIM, f"note: {note}") for note in notes)
     lines.append(_summary(results))
     return "\n".join(lines) + "\n"
@@ -107,19 +109,23 @@ def junit(results: Sequence[FileResult], notes: Sequence[str], colour: bool = Fa
     """One test case per file; a failure lists that file's findings (errors: unreadable files)."""
     failures = sum(1 for r in results if not r.ok and not r.unreadable)
     errors = sum(1 for r in results if r.unreadable)
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f'<testsuites name={quoteattr(suite)} tests="{len(results)}" failures="{failures}" errors="{errors}">',
-           f'  <testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failures}" errors="{errors}">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<testsuites name={quoteattr(suite)} tests="{len(results)}" failures="{failures}" errors="{errors}">',
+        f'  <testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failures}" errors="{errors}">',
+    ]
     for r in results:
         out.append(f"    <testcase classname={quoteattr(suite)} name={quoteattr(r.file)}>")
         if r.unreadable:
-            out.append(f"      <error message={quoteattr(r.unreadable)} type=\"unreadable\"/>")
+            out.append(f'      <error message={quoteattr(r.unreadable)} type="unreadable"/>')
         elif not r.ok:
             errors_here = [f for f in r.findings if f.level == "error"]
             first = errors_here[0]
             body = escape("\n".join(str(f) for f in r.findings))
             count = f"{len(errors_here)} problem{'s' if len(errors_here) != 1 else ''}"
-            out.append(f"      <failure message={quoteattr(count + ': ' + str(first))} type={quoteattr(first.code)}>{body}</failure>")
+            out.append(
+                f"      <failure message={quoteattr(count + ': ' + str(first))} type={quoteattr(first.code)}>{body}</failure>"
+            )
         elif r.findings:
             out.append(f"      <system-out>{escape(chr(10).join(str(f) for f in r.findings))}</system-out>")
         out.append("    </testcase>")
@@ -146,22 +152,29 @@ _RULE_TEXT = {
 
 def sarif(results: Sequence[FileResult], notes: Sequence[str], colour: bool = False) -> str:
     """SARIF 2.1.0 for code scanning: one result per finding, rules named by finding code."""
-    findings = _problems(results) + [
-        Finding(r.file, r.unreadable, code="unreadable") for r in results if r.unreadable
-    ]
+    findings = _problems(results) + [Finding(r.file, r.unreadable, code="unreadable") for r in results if r.unreadable]
     codes = sorted({f.code for f in findings})
-    rules = [{"id": code, "shortDescription": {"text": _RULE_TEXT.get(code, f"a value fails its {code!r} check")}} for code in codes]
+    rules = [
+        {"id": code, "shortDescription": {"text": _RULE_TEXT.get(code, f"a value fails its {code!r} check")}} for code in codes
+    ]
     sarif_results: list[dict[str, Any]] = []
     for f in findings:
         region = {"startLine": f.line, "startColumn": f.column} if f.line else {}
-        location = {"physicalLocation": {"artifactLocation": {"uri": f.file.replace(os.sep, "/")}, **({"region": region} if region else {})}}
-        sarif_results.append({
-            "ruleId": f.code,
-            "ruleIndex": codes.index(f.code),
-            "level": f.level,
-            "message": {"text": f"{f.where}: {f.message}"},
-            "locations": [location],
-        })
+        location = {
+            "physicalLocation": {
+                "artifactLocation": {"uri": f.file.replace(os.sep, "/")},
+                **({"region": region} if region else {}),
+            }
+        }
+        sarif_results.append(
+            {
+                "ruleId": f.code,
+                "ruleIndex": codes.index(f.code),
+                "level": f.level,
+                "message": {"text": f"{f.where}: {f.message}"},
+                "locations": [location],
+            }
+        )
     invocation: dict[str, Any] = {"executionSuccessful": not any(r.unreadable for r in results)}
     if notes:
         invocation["toolExecutionNotifications"] = [{"level": "note", "message": {"text": note}} for note in notes]

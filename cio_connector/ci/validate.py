@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +125,13 @@ class Validator:
         elif problem.code in ("oneOf", "enum") and isinstance(_value_at(step.config, problem.location), str):
             choices = _choices(_field_schema(schema, problem.location))
             message += did_you_mean(_value_at(step.config, problem.location), choices)
-        return finding_at(doc, (*step.at, *problem.location), _where(step, problem.location), message, code=problem.code or "invalid")
+        return finding_at(
+            doc, (*step.at, *problem.location), _where(step, problem.location), message, code=problem.code or "invalid"
+        )
 
-    def _check_template(self, doc: Located, step: Step, at: tuple[PathPart, ...], schema: Mapping[str, Any], result: FileResult) -> None:
+    def _check_template(
+        self, doc: Located, step: Step, at: tuple[PathPart, ...], schema: Mapping[str, Any], result: FileResult
+    ) -> None:
         text = _value_at(step.config, at)
         use = template_use(text)
         if use is None:
@@ -136,8 +140,11 @@ class Validator:
         if self.records is None:
             uses = f" (uses {', '.join(names)})" if names else ""
             note = f"template checked for syntax only{uses}; its value is checked when a record is rendered"
-            result.deferred.append(finding_at(doc, (*step.at, *at), _where(step, at), note, level="note", code="deferred",
-                                              extra={"references": names}))
+            result.deferred.append(
+                finding_at(
+                    doc, (*step.at, *at), _where(step, at), note, level="note", code="deferred", extra={"references": names}
+                )
+            )
             return
         field_schema = _field_schema(schema, at)
         wanted = schema_types(field_schema)
@@ -150,8 +157,9 @@ class Validator:
             message = f"renders text; {label or 'this field'} needs {describe_types(wanted)}"
             result.findings.append(finding_at(doc, (*step.at, *at), _where(step, at), message, code="record_type"))
         note = "record fields checked against the record schema; formats and sizes are checked when a record is rendered"
-        result.deferred.append(finding_at(doc, (*step.at, *at), _where(step, at), note, level="note", code="deferred",
-                                          extra={"references": names}))
+        result.deferred.append(
+            finding_at(doc, (*step.at, *at), _where(step, at), note, level="note", code="deferred", extra={"references": names})
+        )
 
     def _reference_problem(self, reference: tuple, alone: bool, wanted: set[str] | None, label: str | None) -> str | None:
         assert self.records is not None
@@ -185,7 +193,9 @@ class Validator:
                 kind = " ".join(f"{v}" for v in (prop["x-dynamic-options"].get("filter") or {}).values())
                 noun = f"{kind} {key}".strip()
                 listing = ", ".join(f"{o['value']} ({o['label']})" for o in options[:10]) or "none"
-                message = f"no {noun} {value!r} in the workspace (it does not exist or is not {kind or 'listed'}); {noun}s: {listing}"
+                message = (
+                    f"no {noun} {value!r} in the workspace (it does not exist or is not {kind or 'listed'}); {noun}s: {listing}"
+                )
                 yield finding_at(doc, (*step.at, key), _where(step, (key,)), message, code="options")
 
 

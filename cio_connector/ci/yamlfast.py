@@ -58,7 +58,8 @@ def load_config_yaml(text: str, source: str) -> Located:
 def _refuse_aliases(text: str) -> None:
     for event in yaml.parse(text, Loader=_CLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ConfigYamlError(problem="anchors and aliases are not allowed in a config file", problem_mark=event.start_mark)
+            mark: Any = event.start_mark  # libyaml's Mark has the same line and column
+            raise ConfigYamlError(problem="anchors and aliases are not allowed in a config file", problem_mark=mark)
 
 
 def _index(node: Any, path: tuple[PathPart, ...], out: dict, depth: int) -> None:

@@ -43,8 +43,13 @@ TABLE = [
     # (what, edit, where, message, breaking)
     ("field removed", lambda s: props(s).pop("code"), "act.code", "field removed (configs setting it become invalid)", True),
     ("optional field added", lambda s: props(s).update(extra={"type": "string"}), "act.extra", "optional field added", False),
-    ("required field added", lambda s: (props(s).update(extra={"type": "string"}), s["required"].append("extra")),
-     "act.extra", "required field added", True),
+    (
+        "required field added",
+        lambda s: (props(s).update(extra={"type": "string"}), s["required"].append("extra")),
+        "act.extra",
+        "required field added",
+        True,
+    ),
     ("became required", lambda s: s["required"].append("count"), "act.count", "became required", True),
     ("no longer required", lambda s: s.update(required=[]), "act.name", "no longer required", False),
     ("type narrowed", lambda s: props(s)["count"].update(type="string"), "act.count", "type narrowed: integer -> string", True),
@@ -60,11 +65,22 @@ TABLE = [
     ("minLength up", lambda s: props(s)["name"].update(minLength=3), "act.name", "minLength raised: 1 -> 3", True),
     ("maxLength added", lambda s: props(s)["code"].update(maxLength=9), "act.code", "maxLength 9 added", True),
     ("limit removed", lambda s: props(s)["tags"].pop("maxProperties"), "act.tags", "maxProperties 5 removed", False),
-    ("pattern changed", lambda s: props(s)["code"].update(pattern="^[a-z0-9]+$"), "act.code", 'pattern changed: "^[a-z0-9]+$"', True),
+    (
+        "pattern changed",
+        lambda s: props(s)["code"].update(pattern="^[a-z0-9]+$"),
+        "act.code",
+        'pattern changed: "^[a-z0-9]+$"',
+        True,
+    ),
     ("pattern removed", lambda s: props(s)["code"].pop("pattern"), "act.code", "pattern removed", False),
     ("format added", lambda s: props(s)["name"].update(format="email"), "act.name", 'format added: "email"', True),
-    ("closed to unknown fields", lambda s: props(s).update(tags={"type": "object", "maxProperties": 5, "additionalProperties": False}),
-     "act.tags", "no longer accepts unknown fields", True),
+    (
+        "closed to unknown fields",
+        lambda s: props(s).update(tags={"type": "object", "maxProperties": 5, "additionalProperties": False}),
+        "act.tags",
+        "no longer accepts unknown fields",
+        True,
+    ),
     ("description only", lambda s: props(s)["name"].update(description="x"), None, None, False),
 ]
 
@@ -121,8 +137,11 @@ def test_cli_on_two_schema_folders(tmp_path, capsys):
 
 
 def test_spec_documents_are_read_loosely():
-    spec = {"connector": {"version": "3.0.0"}, "actions": {"act": {"input_schema": BASE}},
-            "connection": {"schema": {"type": "object", "properties": {}}}}
+    spec = {
+        "connector": {"version": "3.0.0"},
+        "actions": {"act": {"input_schema": BASE}},
+        "connection": {"schema": {"type": "object", "properties": {}}},
+    }
     listed = {"version": "3.1.0", "actions": [{"name": "act", "schema": BASE}]}
     assert from_spec(spec, "spec.json") == SchemaSet({"act": BASE}, {"type": "object", "properties": {}}, "3.0.0")
     assert from_spec(listed, "spec.json") == SchemaSet({"act": BASE}, None, "3.1.0")
@@ -130,9 +149,17 @@ def test_spec_documents_are_read_loosely():
 
 def test_cli_reads_a_spec_document_against_a_folder(tmp_path, capsys):
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({"actions": {name: {"input_schema": json.loads(p.read_text())}
-                                            for name, p in ((p.stem, p) for p in (bundle_root() / "schemas/actions").glob("*.json"))},
-                                "connection": {"schema": json.loads((bundle_root() / "schemas/connection.json").read_text())}}))
+    spec.write_text(
+        json.dumps(
+            {
+                "actions": {
+                    name: {"input_schema": json.loads(p.read_text())}
+                    for name, p in ((p.stem, p) for p in (bundle_root() / "schemas/actions").glob("*.json"))
+                },
+                "connection": {"schema": json.loads((bundle_root() / "schemas/connection.json").read_text())},
+            }
+        )
+    )
     assert main(["diff", str(spec), str(bundle_root() / "schemas")]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == ["breaking changes: none", "compatible changes: none"]
 

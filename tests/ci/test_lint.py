@@ -44,14 +44,20 @@ def test_the_shipped_plugin_has_no_errors(capsys):
 def test_every_seeded_defect_is_found_at_its_node(plugin, capsys):
     actions = plugin / "actions"
     append(actions / "track_event.yaml", "  - key: api_token\n    label: '  '\n    type: string\n")
-    append(actions / "upsert_customer.yaml",
-           "  - key: traits\n    label: Traits\n    type: attributes\n    description: More.\n"
-           "    constraints: {key_max_bytes: 500}\n")
-    append(actions / "delete_customer.yaml", "  - key: anonymous_id\n    label: Anonymous ID\n    type: string\n"
-           "    description: Before they sign up.\n")
+    append(
+        actions / "upsert_customer.yaml",
+        "  - key: traits\n    label: Traits\n    type: attributes\n    description: More.\n"
+        "    constraints: {key_max_bytes: 500}\n",
+    )
+    append(
+        actions / "delete_customer.yaml",
+        "  - key: anonymous_id\n    label: Anonymous ID\n    type: string\n    description: Before they sign up.\n",
+    )
     connector = plugin / "connector.yaml"
     connector.write_text(connector.read_text().replace("secret: true", "secret: false", 1))
-    (actions / "extra_action.yaml").write_text("name: extra_action\ntitle: Extra\ndescription: Unlisted.\nfields:\n  - use: matching\n")
+    (actions / "extra_action.yaml").write_text(
+        "name: extra_action\ntitle: Extra\ndescription: Unlisted.\nfields:\n  - use: matching\n"
+    )
     text = connector.read_text()
     assert "\n  - track_page\n" in text
     connector.write_text(text.replace("\n  - track_page\n", "\n"))
@@ -76,7 +82,8 @@ def test_every_seeded_defect_is_found_at_its_node(plugin, capsys):
         "mark it secret: true (masked in forms and never echoed in problems)",
         # blank label, missing description
         f"actions/track_event.yaml:{token + 1}:12: fields[5].label: field 'api_token': label is blank",
-        f"actions/track_event.yaml:{token}:5: fields[5]: warning: field 'api_token' has no description (shown under the field in forms)",
+        f"actions/track_event.yaml:{token}:5: fields[5]: warning: field 'api_token' has no description "
+        "(shown under the field in forms)",
         # Customer.io's limits
         f"actions/upsert_customer.yaml:{traits + 4}:18: fields[2].constraints: field 'traits' holds attribute data: "
         "declare constraints.max_bytes (Customer.io accepts at most 32,000)",
@@ -99,7 +106,8 @@ def test_every_seeded_defect_is_found_at_its_node(plugin, capsys):
 
 def test_a_listed_action_without_a_handler(plugin):
     (plugin / "actions/suppress_customer.yaml").write_text(
-        "name: suppress_customer\ntitle: Suppress\ndescription: Stop messages.\nfields:\n  - use: matching\n")
+        "name: suppress_customer\ntitle: Suppress\ndescription: Stop messages.\nfields:\n  - use: matching\n"
+    )
     connector = plugin / "connector.yaml"
     append(connector, "  - suppress_customer\n")
     line = line_of(connector, "- suppress_customer")
@@ -112,8 +120,9 @@ def test_a_manifest_breaking_its_meta_schema_does_not_stop_the_others(plugin):
     append(plugin / "actions/delete_customer.yaml", "  - key: cio_id\n    label: CIO\n    type: string\n    description: z\n")
     found = findings(plugin)
     bad = [f for f in found if f.startswith(f"actions/track_event.yaml:{line_of(event, 'type: datetme')}:11: fields[3].type:")]
-    assert len(bad) == 1 and bad[0].endswith("must be one of: 'string', 'integer', 'number', 'boolean', 'attributes', "
-                                             "'datetime', 'url', 'email', 'enum', 'object'")
+    assert len(bad) == 1 and bad[0].endswith(
+        "must be one of: 'string', 'integer', 'number', 'boolean', 'attributes', 'datetime', 'url', 'email', 'enum', 'object'"
+    )
     assert any(f.startswith("actions/delete_customer.yaml:") and "'cio_id' holds an identifier" in f for f in found)
 
 

@@ -12,8 +12,10 @@ import pytest
 from cio_connector.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DEFERRED_NOTE = ("note: {n} templated value{s} checked for syntax only; {theirs} checked when a record is rendered "
-                 "(pass --record-schema FILE to check the record fields they use)")
+DEFERRED_NOTE = (
+    "note: {n} templated value{s} checked for syntax only; {theirs} checked when a record is rendered "
+    "(pass --record-schema FILE to check the record fields they use)"
+)
 KNOWN_ACTIONS = "upsert_customer, delete_customer, add_customer_to_segment, remove_customer_from_segment, track_event, track_page"
 
 
@@ -46,7 +48,8 @@ INVALID = {
         "invalid/values.yaml:12:16: segment.segment: must be at least 1",
     ],
     "names.json": [
-        f"invalid/names.json:2:27: one: unknown action 'upsert_custmer'; did you mean 'upsert_customer'? known actions: {KNOWN_ACTIONS}",
+        "invalid/names.json:2:27: one: unknown action 'upsert_custmer'; did you mean 'upsert_customer'? "
+        f"known actions: {KNOWN_ACTIONS}",
         "invalid/names.json:4:74: two.timestmp: unknown field; did you mean 'timestamp'? "
         "known fields: name, customer_id, mappings, timestamp, event_id",
     ],
@@ -108,11 +111,18 @@ def test_json_format_lists_problems_and_deferred_values(capsys):
         (12, 16, "segment.segment", "minimum"),
     ]
     assert first["problems"][2]["message"] == "must be at least 1"
-    assert first["deferred"] == [{
-        "file": "invalid/values.yaml", "line": 6, "column": 23, "where": "identify.matching_value",
-        "message": "template checked for syntax only (uses record.email); its value is checked when a record is rendered",
-        "level": "note", "code": "deferred", "references": ["record.email"],
-    }]
+    assert first["deferred"] == [
+        {
+            "file": "invalid/values.yaml",
+            "line": 6,
+            "column": 23,
+            "where": "identify.matching_value",
+            "message": "template checked for syntax only (uses record.email); its value is checked when a record is rendered",
+            "level": "note",
+            "code": "deferred",
+            "references": ["record.email"],
+        }
+    ]
     assert report["notes"] == [note(1).removeprefix("note: ")]
 
 
@@ -135,8 +145,8 @@ def test_github_format_escapes_what_would_end_a_command(tmp_path, capsys, monkey
     code, lines = validate(capsys, "a,b:c.yaml", "--format", "github")
     assert code == 1
     assert lines[0].startswith("::error file=a%2Cb%3Ac.yaml,line=2,col=37::track_event.customer_id: template error")
-    from cio_connector.ci.report import github
     from cio_connector.ci.findings import FileResult, Finding
+    from cio_connector.ci.report import github
 
     multiline = FileResult("a.yaml", [Finding("a.yaml", "100% wrong\nsecond line", where="s.f", line=1, column=1)])
     assert github([multiline], []) == "::error file=a.yaml,line=1,col=1::s.f: 100%25 wrong%0Asecond line\n"
@@ -167,14 +177,37 @@ def test_sarif_format_is_code_scanning_2_1_0(capsys):
     assert code == 1 and sarif["version"] == "2.1.0"
     assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["minimum", "oneOf", "pattern"]
     results = [
-        (r["ruleId"], r["level"], r["message"]["text"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-         r["locations"][0]["physicalLocation"]["region"])
+        (
+            r["ruleId"],
+            r["level"],
+            r["message"]["text"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"],
+        )
         for r in run["results"]
     ]
     assert results == [
-        ("oneOf", "error", INVALID["values.yaml"][0].split(": ", 1)[1], "invalid/values.yaml", {"startLine": 5, "startColumn": 23}),
-        ("pattern", "error", INVALID["values.yaml"][1].split(": ", 1)[1], "invalid/values.yaml", {"startLine": 11, "startColumn": 23}),
-        ("minimum", "error", INVALID["values.yaml"][2].split(": ", 1)[1], "invalid/values.yaml", {"startLine": 12, "startColumn": 16}),
+        (
+            "oneOf",
+            "error",
+            INVALID["values.yaml"][0].split(": ", 1)[1],
+            "invalid/values.yaml",
+            {"startLine": 5, "startColumn": 23},
+        ),
+        (
+            "pattern",
+            "error",
+            INVALID["values.yaml"][1].split(": ", 1)[1],
+            "invalid/values.yaml",
+            {"startLine": 11, "startColumn": 23},
+        ),
+        (
+            "minimum",
+            "error",
+            INVALID["values.yaml"][2].split(": ", 1)[1],
+            "invalid/values.yaml",
+            {"startLine": 12, "startColumn": 16},
+        ),
     ]
     assert all(run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
     assert run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"] == note(1).removeprefix("note: ")
@@ -185,7 +218,10 @@ def test_sarif_format_is_code_scanning_2_1_0(capsys):
     [
         (["nowhere.yaml"], "error: nowhere.yaml: cannot read: No such file or directory"),
         (["missing/*.yaml"], "error: missing/*.yaml: no file matches"),
-        (["valid", "--record-schema", "nowhere.json"], "error: --record-schema nowhere.json: cannot read: No such file or directory"),
+        (
+            ["valid", "--record-schema", "nowhere.json"],
+            "error: --record-schema nowhere.json: cannot read: No such file or directory",
+        ),
     ],
 )
 def test_usage_and_unreadable_files_exit_2(capsys, args, message):
@@ -278,11 +314,20 @@ def test_the_quick_shape_check_never_passes_what_the_schema_refuses(path):
         assert plainly_valid(doc.data) == (not _shape_checker().problems(doc.data))
 
 
-@pytest.mark.parametrize("data", [
-    {"action": "a", "config": {}}, {"action": "A", "config": {}}, {"action": "a", "config": []},
-    {"steps": []}, {"steps": [{"id": "x", "action": "a", "config": {}}]}, {"steps": [{"id": "x y", "action": "a", "config": {}}]},
-    {"steps": [{"id": "x", "action": "a", "config": {}, "description": 1}]}, {"steps": {}}, {"action": "a", "config": {}, "steps": 1},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "a", "config": {}},
+        {"action": "A", "config": {}},
+        {"action": "a", "config": []},
+        {"steps": []},
+        {"steps": [{"id": "x", "action": "a", "config": {}}]},
+        {"steps": [{"id": "x y", "action": "a", "config": {}}]},
+        {"steps": [{"id": "x", "action": "a", "config": {}, "description": 1}]},
+        {"steps": {}},
+        {"action": "a", "config": {}, "steps": 1},
+    ],
+)
 def test_the_quick_shape_check_agrees_with_the_schema(data):
     from cio_connector.ci.configfile import _shape_checker, plainly_valid
 
@@ -295,7 +340,11 @@ def test_json_reader_keeps_json_types_and_positions():
     doc = load_json('{"a": 1e5, "b": [1, {"c": "\\u00e9"}],\n "d": -0.5}', "x.json")
     assert doc.data == {"a": 100000.0, "b": [1, {"c": "é"}], "d": -0.5}
     assert doc.positions[("b", 1, "c")] == (1, 27) and doc.positions[("d",)] == (2, 7)
-    for text, message in [("[1,]", "expected a value (line 1, column 4)"), ("NaN", "NaN and Infinity are not JSON (line 1, column 1)"),
-                          ("{} x", "extra data after the JSON value (line 1, column 4)"), ("[" * 600, "nested deeper than 200 levels")]:
+    for text, message in [
+        ("[1,]", "expected a value (line 1, column 4)"),
+        ("NaN", "NaN and Infinity are not JSON (line 1, column 1)"),
+        ("{} x", "extra data after the JSON value (line 1, column 4)"),
+        ("[" * 600, "nested deeper than 200 levels"),
+    ]:
         with pytest.raises(JsonSourceError, match=re.escape(message)):
             load_json(text, "x.json")

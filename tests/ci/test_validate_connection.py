@@ -14,8 +14,13 @@ from cio_connector.sandbox import SandboxServer
 def connection_file(tmp_path_factory):
     with SandboxServer(region="us") as sandbox:
         creds = sandbox.credentials
-        connection = {"region": "us", "site_id": creds.site_id, "track_api_key": creds.track_api_key,
-                      "app_api_key": creds.app_api_key, "endpoints": sandbox.endpoints("us")}
+        connection = {
+            "region": "us",
+            "site_id": creds.site_id,
+            "track_api_key": creds.track_api_key,
+            "app_api_key": creds.app_api_key,
+            "endpoints": sandbox.endpoints("us"),
+        }
         path = tmp_path_factory.mktemp("conn") / "connection.json"
         path.write_text(json.dumps(connection))
         yield path
@@ -23,7 +28,9 @@ def connection_file(tmp_path_factory):
 
 def config(tmp_path, segment) -> str:
     path = tmp_path / "segment.yaml"
-    path.write_text(f"action: add_customer_to_segment\nconfig:\n  matching_field: id\n  matching_value: '42'\n  segment: {segment}\n")
+    path.write_text(
+        f"action: add_customer_to_segment\nconfig:\n  matching_field: id\n  matching_value: '42'\n  segment: {segment}\n"
+    )
     return str(path)
 
 
