@@ -75,7 +75,8 @@ def _notes(files: list[FileResult], record_schema: bool) -> list[str]:
     values = f"{deferred} templated value{'s' if deferred != 1 else ''}"
     if record_schema:
         return [
-            f"{values}: record fields checked against the record schema; formats and sizes are checked when a record is rendered"
+            f"{values}: record fields checked against the record schema and, where it gives examples, rendered with them; "
+            "other value checks run when a record is rendered"
         ]
     theirs = "their values are" if deferred != 1 else "its value is"
     return [

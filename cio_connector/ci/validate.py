@@ -115,8 +115,32 @@ class Validator:
         for at in template_locations(step.config):
             if at not in broken:
                 self._check_template(doc, step, at, schema, result)
+        if self.records is not None and not problems:
+            result.findings.extend(self._example_findings(doc, step))
         if self.connection is not None and not problems:
             result.findings.extend(self._options_findings(doc, step, schema))
+
+    def _example_findings(self, doc: Located, step: Step) -> Iterable[Finding]:
+        """Templated values rendered with the record schema's own ``examples`` (or ``const``,
+        ``default``, ``enum``), so their formats and sizes are checked now, not in production."""
+        assert self.records is not None
+        record: dict[str, Any] = {}
+        sampled: dict[tuple[PathPart, ...], str] = {}
+        for at in template_locations(step.config):
+            use = template_use(_value_at(step.config, at))
+            if use is None or not use.references:
+                continue
+            examples = [(reference, _example(self.records.lookup(reference))) for reference in use.references]
+            if all(value is not _NO_EXAMPLE and _put(record, reference, value) for reference, value in examples):
+                sampled[at] = ", ".join(f"{reference_text(reference)} = {value!r}" for reference, value in examples)
+        if not sampled:
+            return
+        for problem in self.connector.validate(step.action, step.config, record=record):
+            at = next((a for a in sampled if problem.location[: len(a)] == a), None)
+            if at is not None and problem.code != "template":
+                message = f"{problem.message} (rendered with the record schema's example: {sampled[at]})"
+                yield finding_at(doc, (*step.at, *problem.location), _where(step, problem.location), message,
+                                 code="record_example")
 
     def _finding(self, doc: Located, step: Step, problem: Problem, schema: Mapping[str, Any]) -> Finding:
         message = problem.message
@@ -197,6 +221,38 @@ class Validator:
                     f"no {noun} {value!r} in the workspace (it does not exist or is not {kind or 'listed'}); {noun}s: {listing}"
                 )
                 yield finding_at(doc, (*step.at, key), _where(step, (key,)), message, code="options")
+
+
+_NO_EXAMPLE = object()
+
+
+def _example(found: tuple[Any, Any, list[str]]) -> Any:
+    """The value a record schema gives as an example at a path, or ``_NO_EXAMPLE``."""
+    schema, missing, _ = found
+    if missing is not None or not isinstance(schema, Mapping):
+        return _NO_EXAMPLE
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
+    for keyword in ("const", "default"):
+        if keyword in schema:
+            return schema[keyword]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    return _NO_EXAMPLE
+
+
+def _put(record: dict[str, Any], reference: tuple[PathPart, ...], value: Any) -> bool:
+    """Set ``record[a][b] = value`` for ``("a", "b")``; False where a path goes through a list."""
+    if not reference or any(not isinstance(part, str) for part in reference):
+        return False
+    here = record
+    for part in reference[:-1]:
+        child = here.setdefault(str(part), {})
+        if not isinstance(child, dict):
+            return False
+        here = child
+    here[str(reference[-1])] = value
+    return True
 
 
 def _where(step: Step, location: tuple[PathPart, ...]) -> str:

@@ -283,16 +283,18 @@ def test_record_schema_checks_every_record_field_a_template_reads(capsys):
     assert code == 1
     assert lines == [
         *RECORD_PROBLEMS,
-        "note: 8 templated values: record fields checked against the record schema; formats and sizes are checked "
-        "when a record is rendered",
-        "4 problems in 1 of 1 file",
+        "records/uses.yaml:24:23: examples.matching_value: must be a CIO ID (letters and digits, optionally prefixed cio_) "
+        "when Matching Field Name is CIO ID (rendered with the record schema's example: record.vip_code = 'VIP 7')",
+        "note: 11 templated values: record fields checked against the record schema and, where it gives examples, "
+        "rendered with them; other value checks run when a record is rendered",
+        "5 problems in 1 of 1 file",
     ]
 
 
 def test_without_a_record_schema_the_same_file_defers_its_template_checks(capsys):
     code, lines = validate(capsys, "records")
     assert code == 0
-    assert lines == [note(8), "1 file checked: no problems"]
+    assert lines == [note(11), "1 file checked: no problems"]
 
 
 def test_record_references_come_from_the_template_syntax_tree():
