@@ -96,7 +96,13 @@ class Validator:
             return result
         result.findings.extend(shape_findings(doc))
         for step in steps_of(doc):
-            self._check_step(doc, step, result)
+            try:
+                self._check_step(doc, step, result)
+            except (UsageError, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # one hostile config must not hide the other files' results
+                message = f"could not be checked: {type(exc).__name__}: {exc}"
+                result.findings.append(finding_at(doc, step.at, step.id, message, code="crash"))
         result.findings.sort(key=lambda f: (f.line or 0, f.column or 0))
         return result
 
@@ -136,9 +142,9 @@ class Validator:
         if not sampled:
             return
         for problem in self.connector.validate(step.action, step.config, record=record):
-            at = next((a for a in sampled if problem.location[: len(a)] == a), None)
-            if at is not None and problem.code != "template":
-                message = f"{problem.message} (rendered with the record schema's example: {sampled[at]})"
+            origin = next((a for a in sampled if problem.location[: len(a)] == a), None)
+            if origin is not None and problem.code != "template":
+                message = f"{problem.message} (rendered with the record schema's example: {sampled[origin]})"
                 yield finding_at(doc, (*step.at, *problem.location), _where(step, problem.location), message,
                                  code="record_example")
 

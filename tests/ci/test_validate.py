@@ -350,3 +350,22 @@ def test_json_reader_keeps_json_types_and_positions():
     ]:
         with pytest.raises(JsonSourceError, match=re.escape(message)):
             load_json(text, "x.json")
+
+
+def test_a_config_that_crashes_a_check_is_reported_and_the_other_files_still_run(tmp_path, capsys, monkeypatch):
+    from cio_connector.runtime import Connector
+
+    def explode(self, action, config, **kwargs):
+        if config.get("matching_value") == "boom":
+            raise RuntimeError("kaput")
+        return []
+
+    monkeypatch.setattr(Connector, "validate", explode)
+    (tmp_path / "a.yaml").write_text("action: delete_customer\nconfig: {matching_field: id, matching_value: boom}\n")
+    (tmp_path / "b.yaml").write_text("action: delete_customer\nconfig: {matching_field: id, matching_value: fine}\n")
+    code, lines = validate(capsys, str(tmp_path))
+    assert code == 1
+    assert lines == [
+        f"{tmp_path}/a.yaml:2:9: delete_customer: could not be checked: RuntimeError: kaput",
+        "1 problem in 1 of 2 files",
+    ]
