@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-__all__ = ["RecordSchema", "TemplateUse", "describe_types", "reference_text", "schema_types", "template_use"]
+__all__ = ["RecordSchema", "Reference", "TemplateUse", "describe_types", "reference_text", "schema_types", "template_use"]
 
 Reference = tuple[str | int, ...]
 _ENV = ImmutableSandboxedEnvironment()

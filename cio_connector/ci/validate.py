@@ -19,6 +19,7 @@ from ..templating import is_template, template_locations
 from ..yamlsource import Located, PathPart, json_path
 from .configfile import Step, UnreadableFile, finding_at, read_config_file, shape_findings, steps_of
 from .findings import FileResult, Finding
+from .recordcheck import example_record, field_schema, reference_problem, value_at
 from .records import RecordSchema, describe_types, reference_text, schema_types, template_use
 from .suggest import did_you_mean
 
@@ -127,34 +128,25 @@ class Validator:
             result.findings.extend(self._options_findings(doc, step, schema))
 
     def _example_findings(self, doc: Located, step: Step) -> Iterable[Finding]:
-        """Templated values rendered with the record schema's own ``examples`` (or ``const``,
-        ``default``, ``enum``), so their formats and sizes are checked now, not in production."""
+        """Templated values rendered with the record schema's own examples: formats and sizes checked now."""
         assert self.records is not None
-        record: dict[str, Any] = {}
-        sampled: dict[tuple[PathPart, ...], str] = {}
-        for at in template_locations(step.config):
-            use = template_use(_value_at(step.config, at))
-            if use is None or not use.references:
-                continue
-            examples = [(reference, _example(self.records.lookup(reference))) for reference in use.references]
-            if all(value is not _NO_EXAMPLE and _put(record, reference, value) for reference, value in examples):
-                sampled[at] = ", ".join(f"{reference_text(reference)} = {value!r}" for reference, value in examples)
+        record, sampled = example_record(self.records, step.config)
         if not sampled:
             return
         for problem in self.connector.validate(step.action, step.config, record=record):
             origin = next((a for a in sampled if problem.location[: len(a)] == a), None)
             if origin is not None and problem.code != "template":
                 message = f"{problem.message} (rendered with the record schema's example: {sampled[origin]})"
-                yield finding_at(doc, (*step.at, *problem.location), _where(step, problem.location), message,
-                                 code="record_example")
+                where = _where(step, problem.location)
+                yield finding_at(doc, (*step.at, *problem.location), where, message, code="record_example")
 
     def _finding(self, doc: Located, step: Step, problem: Problem, schema: Mapping[str, Any]) -> Finding:
         message = problem.message
         if problem.code == "unknown_field" and problem.location:
             message = _suggest_key(message, str(problem.location[-1]))
-        elif problem.code in ("oneOf", "enum") and isinstance(_value_at(step.config, problem.location), str):
-            choices = _choices(_field_schema(schema, problem.location))
-            message += did_you_mean(_value_at(step.config, problem.location), choices)
+        elif problem.code in ("oneOf", "enum") and isinstance(value_at(step.config, problem.location), str):
+            choices = _choices(field_schema(schema, problem.location))
+            message += did_you_mean(value_at(step.config, problem.location), choices)
         return finding_at(
             doc, (*step.at, *problem.location), _where(step, problem.location), message, code=problem.code or "invalid"
         )
@@ -162,7 +154,7 @@ class Validator:
     def _check_template(
         self, doc: Located, step: Step, at: tuple[PathPart, ...], schema: Mapping[str, Any], result: FileResult
     ) -> None:
-        text = _value_at(step.config, at)
+        text = value_at(step.config, at)
         use = template_use(text)
         if use is None:
             return
@@ -176,38 +168,20 @@ class Validator:
                 )
             )
             return
-        field_schema = _field_schema(schema, at)
-        wanted = schema_types(field_schema)
-        label = field_schema.get("title") if isinstance(field_schema, Mapping) else None
+        target = field_schema(schema, at)
+        wanted = schema_types(target)
+        label = target.get("title") if isinstance(target, Mapping) else None
         for reference in use.references:
-            message = self._reference_problem(reference, use.alone == reference, wanted, label)
+            message = reference_problem(self.records, reference, use.alone == reference, wanted, label)
             if message:
                 result.findings.append(finding_at(doc, (*step.at, *at), _where(step, at), message, code="record_field"))
         if use.alone is None and wanted is not None and not wanted & {"string", "integer"}:
             message = f"renders text; {label or 'this field'} needs {describe_types(wanted)}"
             result.findings.append(finding_at(doc, (*step.at, *at), _where(step, at), message, code="record_type"))
-        note = "record fields checked against the record schema; formats and sizes are checked when a record is rendered"
+        note = "record fields checked against the record schema; other value checks use its examples or a real record"
         result.deferred.append(
             finding_at(doc, (*step.at, *at), _where(step, at), note, level="note", code="deferred", extra={"references": names})
         )
-
-    def _reference_problem(self, reference: tuple, alone: bool, wanted: set[str] | None, label: str | None) -> str | None:
-        assert self.records is not None
-        found, missing, known = self.records.lookup(reference)
-        if missing is not None:
-            hint = did_you_mean(str(missing[-1]), known)
-            hint = hint.replace("'", "'" + reference_text(missing[:-1]) + ".", 1) if hint else ""
-            return f"{reference_text(missing)} is not in the record schema{hint}"
-        if not alone or wanted is None:
-            return None
-        have = schema_types(found)
-        if have is None:
-            return None
-        misfit = {t for t in have if not _fits(t, wanted)}
-        if not misfit:
-            return None
-        declared = "may be null" if misfit == {"null"} else f"is {describe_types(have)} in the record schema"
-        return f"{reference_text(reference)} {declared}; {label or 'this field'} needs {describe_types(wanted)}"
 
     def _options_findings(self, doc: Located, step: Step, schema: Mapping[str, Any]) -> Iterable[Finding]:
         for key, prop in (schema.get("properties") or {}).items():
@@ -229,38 +203,6 @@ class Validator:
                 yield finding_at(doc, (*step.at, key), _where(step, (key,)), message, code="options")
 
 
-_NO_EXAMPLE = object()
-
-
-def _example(found: tuple[Any, Any, list[str]]) -> Any:
-    """The value a record schema gives as an example at a path, or ``_NO_EXAMPLE``."""
-    schema, missing, _ = found
-    if missing is not None or not isinstance(schema, Mapping):
-        return _NO_EXAMPLE
-    if isinstance(schema.get("examples"), list) and schema["examples"]:
-        return schema["examples"][0]
-    for keyword in ("const", "default"):
-        if keyword in schema:
-            return schema[keyword]
-    if isinstance(schema.get("enum"), list) and schema["enum"]:
-        return schema["enum"][0]
-    return _NO_EXAMPLE
-
-
-def _put(record: dict[str, Any], reference: tuple[PathPart, ...], value: Any) -> bool:
-    """Set ``record[a][b] = value`` for ``("a", "b")``; False where a path goes through a list."""
-    if not reference or any(not isinstance(part, str) for part in reference):
-        return False
-    here = record
-    for part in reference[:-1]:
-        child = here.setdefault(str(part), {})
-        if not isinstance(child, dict):
-            return False
-        here = child
-    here[str(reference[-1])] = value
-    return True
-
-
 def _where(step: Step, location: tuple[PathPart, ...]) -> str:
     path = json_path(location)
     return step.id if path == "$" else step.id + path[1:]
@@ -274,45 +216,9 @@ def _suggest_key(message: str, key: str) -> str:
     return message.replace("unknown field;", f"unknown field{hint}", 1) if hint else message
 
 
-def _fits(have: str, wanted: set[str]) -> bool:
-    """Whether a value of JSON type ``have`` is accepted where ``wanted`` types are (after the
-    connector's own fitting: a number becomes text in a text field)."""
-    if have in wanted:
-        return True
-    if have == "integer" and "number" in wanted:
-        return True
-    return have in ("integer", "number") and "string" in wanted
-
-
-def _value_at(config: Any, parts: tuple[PathPart, ...]) -> Any:
-    for part in parts:
-        try:
-            config = config[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return config
-
-
 def _input_schema(connector: Any, action: str) -> Mapping[str, Any]:
     """The action's generated input schema (what ``schemas/actions/<action>.json`` holds)."""
     return connector.actions[action].schema
-
-
-def _field_schema(schema: Mapping[str, Any], parts: tuple[PathPart, ...]) -> Any:
-    here: Any = schema
-    for part in parts:
-        if not isinstance(here, Mapping):
-            return None
-        properties = here.get("properties") or {}
-        if part in properties:
-            here = properties[part]
-        elif isinstance(here.get("additionalProperties"), Mapping):
-            here = here["additionalProperties"]
-        elif isinstance(here.get("items"), Mapping):
-            here = here["items"]
-        else:
-            return None
-    return here
 
 
 def _choices(schema: Any) -> list[str]:
