@@ -58,6 +58,13 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(region=args.region)
 
 
+def _ci(args: argparse.Namespace) -> int:
+    """validate, lint and diff live in cio_connector.ci (CI checks of configs, plugins, schemas)."""
+    from .ci import commands
+
+    return int(getattr(commands, f"{args.command}_command")(args))
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -86,6 +93,15 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run every action against an in-process sandbox")
     demo.add_argument("--region", choices=["us", "eu"], default="us")
     demo.set_defaults(run=_demo)
+    from .ci import commands as ci  # argparse definitions only; the checks import lazily
+
+    ci_help = {"validate": "check stored action config files (YAML/JSON) with file:line:column problems",
+               "lint": "check a plugin folder: manifests, handlers, generated schemas, labels, secrets, limits",
+               "diff": "breaking and compatible changes between two schema versions"}
+    for name, text in ci_help.items():
+        command = sub.add_parser(name, help=text, description=text)
+        getattr(ci, f"add_{name}_arguments")(command)
+        command.set_defaults(run=_ci)
     return parser
 
 

@@ -97,7 +97,7 @@ def test_the_installed_wheel_loads_its_own_manifests(installed):
     assert out["bad"] == ["$.matching_value: must be an email address when Matching Field Name is Email"]
     assert out["good"] == []
     assert out["schemas"] == sorted(f"{name}.json" for name in ACTION_NAMES)
-    assert out["meta"] == ["action-manifest.schema.json", "connector-manifest.schema.json"]
+    assert out["meta"] == ["action-manifest.schema.json", "config-file.schema.json", "connector-manifest.schema.json"]
     assert out["typed"] is True
 
 
