@@ -108,8 +108,9 @@ def _at(doc: Located, parts: tuple[PathPart, ...], message: str, code: str, leve
 
 def _listing(root: Path, connector: ConnectorManifest, files: dict[str, Path]) -> Iterator[Finding]:
     """Every listed action has a manifest and a handler; every manifest and handler is listed."""
-    from .. import handlers as _register  # noqa: F401  (registers the shipped handlers)
-    from ..registry import handlers
+    from ..handlers import shipped_handlers
+
+    handlers = shipped_handlers()
 
     doc = _read(root, "connector.yaml")
     if doc is None:
