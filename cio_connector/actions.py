@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Problem
+from .jsonsafe import identifier_text, normalize
 from .manifest import ActionManifest, Field
 from .registry import Handler
-from .templating import render_config, template_locations, to_json_value
+from .templating import render_config, template_locations
 from .validation import SchemaChecker
 from .yamlsource import PathPart, json_path
 
@@ -77,17 +77,21 @@ def check_config(
     """
     if not isinstance(config, Mapping):
         return config, [Problem("$", "must be an object of field values", code="type")]
+    config, problems = normalize(config)  # JSON data from here on: no cycle, NaN or 5,000-digit int
     if not templates:
-        problems = [_labelled(p, tree) for p in checker.problems(config)]
-        return config, sorted(problems, key=tree.order)
+        problems += [p for p in checker.problems(config) if not _under_any(p.location, {q.location for q in problems})]
+        return config, sorted((_labelled(p, tree) for p in problems), key=tree.order)
     rendered = render_config(config, context)
-    value = to_json_value(rendered.value)
+    value, json_problems = normalize(rendered.value)
+    problems += list(rendered.problems) + json_problems
     if context is not None:
+        broken = {p.location for p in problems}
         for at in template_locations(config):
-            _fit_to_field(value, at, tree.field_at(at) if tree.is_field_path(at) else None)
-    problems = list(rendered.problems) + list(_not_json(value))
+            misfit = None if _under_any(at, broken) else _fit_to_field(value, at, tree.field_at(at) if tree.is_field_path(at) else None)
+            if misfit:
+                problems.append(misfit)
     broken = {p.location for p in problems}
-    deferred = set(template_locations(config)) if context is None else broken
+    deferred = broken | set(template_locations(config)) if context is None else broken
     for problem in checker.problems(value):
         if problem.code not in _KEY_PROBLEMS and _under_any(problem.location, deferred):
             continue
@@ -98,34 +102,27 @@ def check_config(
 
 
 _TEXT_TYPES = frozenset({"string", "email", "url"})
-_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,4300}")  # int() refuses longer text
 
 
-def _fit_to_field(config: Any, at: tuple[PathPart, ...], field: Field | None) -> None:
+def _fit_to_field(config: Any, at: tuple[PathPart, ...], field: Field | None) -> Problem | None:
     """``"{{ record.id }}"`` keeps the record's type; a text field takes 42 as ``"42"`` and an
-    integer field takes ``"7"`` as 7, the way a person filling a form would mean it."""
+    integer field takes ``"7"`` as 7, the way a person filling a form would mean it. A number
+    that is not whole (NaN, 1.5) has no such text: that is a problem, not ``"nan"``."""
     if field is None or not at:
-        return
+        return None
     parent = config
     for part in at[:-1]:
         parent = parent[part]
     value = parent[at[-1]]
     if field.type in _TEXT_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool):
-        parent[at[-1]] = str(value)
+        text = identifier_text(value)
+        if text is None:
+            return Problem(json_path(at), f"must be text; the number {value!r} is not a whole number", code="type", location=at)
+        parent[at[-1]] = text
     elif field.type == "integer" and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         parent[at[-1]] = int(value.strip())
-
-
-def _not_json(value: Any, at: tuple[PathPart, ...] = ()) -> Iterator[Problem]:
-    """Values JSON cannot carry (NaN, Infinity): Customer.io would reject the whole body."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield Problem(json_path(at), "must be a finite number (JSON has no NaN or Infinity)", code="type", location=at)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _not_json(item, (*at, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _not_json(item, (*at, index))
+    return None
 
 
 def _under_any(parts: tuple[PathPart, ...], roots: set[tuple[PathPart, ...]]) -> bool:
