@@ -20,6 +20,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, nodes
 from jinja2.ext import Extension
+from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_TEMPLATE_SOURCE",
     "MAX_TEMPLATE_STEPS",
     "MAX_TEMPLATE_VALUE",
+    "MACRO_CALL_STEPS",
     "Rendered",
     "is_template",
     "render_config",
@@ -64,6 +66,8 @@ MAX_CONFIG_OUTPUT = 400_000
 MAX_TEMPLATE_STEPS = 20_000
 #: ... and all templates of one config together.
 MAX_CONFIG_STEPS = 50_000
+#: A macro call costs about as much as this many loop iterations.
+MACRO_CALL_STEPS = 50
 #: Nested macro or function calls (a macro calling itself).
 MAX_CALL_DEPTH = 32
 #: Items ``range()`` may produce.
@@ -348,7 +352,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         budget = _budget()
-        budget.step(_cost(args))
+        budget.step(_cost(args) + (MACRO_CALL_STEPS if isinstance(obj, Macro) else 0))
         _check_method(obj, args, kwargs)
         if budget.depth >= MAX_CALL_DEPTH:
             raise _Exceeded(f"calls nest over {MAX_CALL_DEPTH} deep (a macro calling itself?)")
