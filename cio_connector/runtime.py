@@ -246,17 +246,16 @@ class Connector:
     ) -> list[dict[str, Any]]:
         _require(client, AsyncCioClient, "aoptions", "options")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
-        cached = self.options_cache.peek(key)
-        if cached is not None:
-            return cached
-        active = client or AsyncCioClient(conn)
-        try:
-            value = await fetch_options_async(spec, active)
-        finally:
-            if client is None:
-                await active.aclose()
-        self.options_cache.put(key, value)
-        return [dict(option) for option in value]
+
+        async def load() -> list[dict[str, Any]]:
+            active = client or AsyncCioClient(conn)
+            try:
+                return await fetch_options_async(spec, active)
+            finally:
+                if client is None:
+                    await active.aclose()
+
+        return await self.options_cache.aget(key, load)
 
     def _options_plan(
         self, action: str, field_key: str, connection: Any, allow_custom_endpoints: bool
