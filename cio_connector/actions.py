@@ -87,7 +87,8 @@ def check_config(
     if context is not None:
         broken = {p.location for p in problems}
         for at in template_locations(config):
-            misfit = None if _under_any(at, broken) else _fit_to_field(value, at, tree.field_at(at) if tree.is_field_path(at) else None)
+            field = tree.field_at(at) if tree.is_field_path(at) else None
+            misfit = None if _under_any(at, broken) else _fit_to_field(value, at, field)
             if misfit:
                 problems.append(misfit)
     broken = {p.location for p in problems}

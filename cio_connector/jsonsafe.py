@@ -52,10 +52,10 @@ def _walk(value: Any, at: tuple[PathPart, ...], problems: list[Problem], open_: 
     if isinstance(value, Decimal):
         return _decimal(value, at, problems)
     if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return int(aware.timestamp())
     if isinstance(value, dt.date):
-        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp())
+        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
     if not isinstance(value, (Mapping, list, tuple, set, frozenset)):
         return _bad(problems, at, "must hold only JSON values (text, numbers, true/false, null, lists, objects): "
             f"Object of type {type(value).__name__} is not JSON serializable")

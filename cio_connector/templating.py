@@ -240,7 +240,8 @@ def _check_method(obj: Any, args: tuple, kwargs: dict) -> None:
         _check_width(args[0] if args else kwargs.get("width"), name)
     elif name == "expandtabs":
         size = args[0] if args else kwargs.get("tabsize", 8)
-        if isinstance(size, int) and owner.count("\t" if isinstance(owner, str) else b"\t") * max(size, 0) > MAX_TEMPLATE_VALUE:
+        tabs = owner.count("\t") if isinstance(owner, str) else owner.count(b"\t")
+        if isinstance(size, int) and tabs * max(size, 0) > MAX_TEMPLATE_VALUE:
             raise _Exceeded("expandtabs() would be too large for a template")
     elif name == "replace" and len(args) >= 2:
         old, new = args[0], args[1]
@@ -314,7 +315,7 @@ class _Rewrite(NodeTransformer):
         if node.recursive:
             raise TemplateSyntaxError("recursive loops are not allowed in templates", node.lineno)
         self.generic_visit(node)
-        node.iter = self._call("iterate", [node.iter], node.lineno)
+        node.iter = self._call("iterate", [node.iter], node.lineno)  # type: ignore[list-item]
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:

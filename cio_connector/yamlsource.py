@@ -54,7 +54,7 @@ class Located:
 _SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: ~10x faster
 
 
-def _without_timestamps(base: type) -> type:
+def _without_timestamps(base: Any) -> type:
     """``base`` whose timestamps stay strings: config values are data, not Python dates."""
     resolvers = {
         key: [(tag, regexp) for tag, regexp in found if tag != "tag:yaml.org,2002:timestamp"]
@@ -185,7 +185,8 @@ class _Composer:
             raise UnsafeYamlError(f"the tag {tag} is not allowed (text, numbers, true/false and null only)", event.start_mark)
         if key:
             if tag != _TAG + "str":
-                raise UnsafeYamlError(f"mapping keys must be text, not {event.value or 'null'!r} ({tag[len(_TAG):]})", event.start_mark)
+                shown = event.value or "null"
+                raise UnsafeYamlError(f"mapping keys must be text, not {shown!r} ({tag[len(_TAG):]})", event.start_mark)
             return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:

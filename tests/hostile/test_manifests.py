@@ -20,7 +20,7 @@ ROOT = bundle_root()
 SEGMENT = (ROOT / "actions" / "add_customer_to_segment.yaml").read_text()
 
 BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]\n" for prev, name in zip("abcdef", "bcdefg")
+    f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]\n" for prev, name in zip("abcdef", "bcdefg", strict=True)
 )
 DEEP = "a: " + "[" * 200 + "]" * 200 + "\n"
 
@@ -38,7 +38,8 @@ DOCUMENTS = [
     ("a: -.inf\n", "x.yaml:1:4: $: refused: numbers must be finite (no .nan or .inf)"),
     ("a: 1.0e+999\n", "x.yaml:1:4: $: refused: numbers must be finite (no .nan or .inf)"),
     ("a: " + "9" * 5000 + "\n", "x.yaml:1:4: $: refused: not a number we can read"),
-    ("a: !!binary aGVsbG8=\n", "x.yaml:1:4: $: refused: the tag tag:yaml.org,2002:binary is not allowed (text, numbers, true/false and null only)"),
+    ("a: !!binary aGVsbG8=\n",
+     "x.yaml:1:4: $: refused: the tag tag:yaml.org,2002:binary is not allowed (text, numbers, true/false and null only)"),
     ("a: !!set {x}\n", "x.yaml:1:4: $: refused: the tag tag:yaml.org,2002:set is not allowed (plain mappings and lists only)"),
     ("a: 1\n---\nb: 2\n", "x.yaml:2:1: $: refused: expected a single document, found another"),
 ]

@@ -15,13 +15,15 @@ from cio_connector.validation import ecma_regex
 from .test_templates import PROBES
 
 OLD_URL_PATTERN = r"^(https?://[^\s/?#]+[^\s]*|/[^\s]*)$"
-ACTIONS = ["upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment", "track_event", "track_page"]
+ACTIONS = ["upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment", "track_event",
+           "track_page"]
 FIELDS = ["matching_field", "matching_value", "mappings", "segment", "customer_id", "name", "data", "page_url", "timestamp",
           "region", "site_id", "track_api_key", "app_api_key", "endpoints", "track", "app", "id", "email"]
 
 # Text including lone surrogates, control characters and the URL pattern's own punctuation.
 TEXT = st.text(st.characters(blacklist_categories=()), max_size=20) | st.sampled_from(
-    ["http://", "https://x", "/", "?", "#", " ", "ada@example.com", "cio_1", "{{ record.id }}", "{{ record }}", "id", "email", "us", "eu"]
+    ["http://", "https://x", "/", "?", "#", " ", "ada@example.com", "cio_1", "{{ record.id }}", "{{ record }}", "id", "email",
+     "us", "eu"]
 )
 # Huge integers are built, not written: hypothesis could not even print 10**5000 as a strategy.
 NUMBERS = st.integers() | st.floats() | st.builds(pow, st.just(10), st.integers(4290, 5100)) | st.builds(
@@ -33,7 +35,10 @@ KEYS = st.sampled_from(FIELDS) | TEXT
 
 
 def _json(leaves: st.SearchStrategy) -> st.SearchStrategy:
-    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=5), max_leaves=20)
+    def containers(inner: st.SearchStrategy) -> st.SearchStrategy:
+        return st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=5)
+
+    return st.recursive(leaves, containers, max_leaves=20)
 
 
 @st.composite
