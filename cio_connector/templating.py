@@ -77,6 +77,8 @@ MAX_INT_BITS = 4_096
 
 # Filters a connector's templates have no use for, or whose cost we cannot bound cheaply.
 _DROPPED_FILTERS = ("urlize", "wordwrap", "xmlattr", "pprint", "filesizeformat")
+# Filters that look at a value without walking it: charged one step, not the value's length.
+_CONSTANT_TIME_FILTERS = frozenset({"length", "count", "first", "last", "default", "d", "attr", "random", "safe"})
 # String methods a template may call whose result is far larger than their inputs.
 _WIDENING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "replace", "join"})
 _REFUSED_METHODS = frozenset({"translate", "to_bytes", "maketrans"})
@@ -183,10 +185,12 @@ def _bounded(value: Any) -> Any:
 
 
 def _cost(args: Iterable[Any]) -> int:
-    """Steps a call or filter is charged: one, plus the items of a list it walks (text is cheap)."""
+    """Steps a call or filter is charged: one per argument, plus the items of a list it walks
+    (text is cheap: a KB a step)."""
     total = 1
     for arg in args:
-        if isinstance(arg, (list, tuple, dict, set, frozenset, range)):
+        total += 1
+        if isinstance(arg, (list, tuple, Mapping, set, frozenset, range)):
             total += len(arg)
         elif isinstance(arg, str):
             total += len(arg) // 1024
@@ -257,9 +261,11 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
     """A filter with its width arguments checked first and its result bounded after."""
     offset = 1 if hasattr(function, "jinja_pass_arg") else 0
 
+    walks = name not in _CONSTANT_TIME_FILTERS
+
     @wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        _budget().step(_cost(args[offset:]))
+        _budget().step(_cost(args[offset:]) + len(kwargs) if walks else 1)
         value, rest = (args[offset], args[offset + 1 :]) if len(args) > offset else (None, ())
         if name in ("center", "indent"):
             width = rest[0] if rest else kwargs.get("width", 80 if name == "center" else 4)
@@ -282,6 +288,18 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
     return guarded
 
 
+def _guard_test(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A test (``x is in y``) charged for the items it may walk."""
+    offset = 1 if hasattr(function, "jinja_pass_arg") else 0
+
+    @wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _budget().step(_cost(args[offset:]))
+        return function(*args, **kwargs)
+
+    return guarded
+
+
 def _budgeted_range(*args: int) -> range:
     numbers = range(*args)
     if len(numbers) > MAX_RANGE:
@@ -297,6 +315,17 @@ class _Policy(Extension):
         for item in iterable:
             budget.step()
             yield item
+
+    def slice(self, value: Any, start: Any, stop: Any, step: Any) -> Any:
+        """``value[start:stop:step]`` (jinja2 compiles slices to plain Python): pays for the copy."""
+        if isinstance(value, (str, list, tuple, range)):
+            _budget().step(_cost((range(len(value))[start:stop:step],)))
+        return value[start:stop:step]
+
+    def charge(self, value: Any) -> Any:
+        """A comparison operand (``x in y``, ``a == b``) pays for the items it may walk."""
+        _budget().step(_cost((value,)))
+        return value
 
     def concat(self, *parts: Any) -> str:
         if sum(_weight(part) for part in parts) > MAX_TEMPLATE_VALUE:
@@ -318,6 +347,20 @@ class _Rewrite(NodeTransformer):
         node.iter = self._call("iterate", [node.iter], node.lineno)  # type: ignore[list-item]
         return node
 
+    def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
+        self.generic_visit(node)
+        node.expr = self._call("charge", [node.expr], node.lineno)
+        for operand in node.ops:
+            operand.expr = self._call("charge", [operand.expr], node.lineno)
+        return node
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
+        self.generic_visit(node)
+        if not isinstance(node.arg, nodes.Slice):
+            return node
+        bounds = [part or nodes.Const(None) for part in (node.arg.start, node.arg.stop, node.arg.step)]
+        return self._call("slice", [node.node, *bounds], node.lineno)
+
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         return self._call("concat", list(node.nodes), node.lineno)
@@ -335,6 +378,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         for name in _DROPPED_FILTERS:
             self.filters.pop(name, None)
         self.filters = {name: _guard_filter(name, function) for name, function in self.filters.items()}
+        self.tests = {name: _guard_test(function) for name, function in self.tests.items()}
 
     def _generate(self, source: nodes.Template, *args: Any, **kwargs: Any) -> str:
         source = _Rewrite(_Policy.identifier).visit(source)
@@ -353,7 +397,8 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         budget = _budget()
-        budget.step(_cost(args) + (MACRO_CALL_STEPS if isinstance(obj, Macro) else 0))
+        owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)  # a method walks its object too
+        budget.step(_cost((owner, *args)) + len(kwargs) + (MACRO_CALL_STEPS if isinstance(obj, Macro) else 0))
         _check_method(obj, args, kwargs)
         if budget.depth >= MAX_CALL_DEPTH:
             raise _Exceeded(f"calls nest over {MAX_CALL_DEPTH} deep (a macro calling itself?)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,12 +72,16 @@ def test_connections_end_in_problems_not_crashes(connector, connection, endpoint
     if isinstance(connection, dict):
         candidates.append({**connection, "region": "us", "site_id": "s", "track_api_key": "t", "app_api_key": "a",
                            "endpoints": {"track": endpoint, "app": endpoint}})
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"region": "us", "segments": []}))
     for candidate in candidates:
         try:
             connector.validate_connection(candidate)
             connector.connection(candidate)
         except CioConnectorError:
             pass
+        # Documented never to raise: whatever the connection, the answer is a report.
+        for allow in (False, True):
+            assert connector.check_connection(candidate, transport=transport, allow_custom_endpoints=allow).checks
 
 
 URL_TEXT = st.text(st.sampled_from(list("ahtps:/?#. \t\n\u00a0\u2028é")), max_size=40) | st.builds(

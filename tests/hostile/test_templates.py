@@ -96,3 +96,32 @@ def test_ordinary_templates_still_render(template, expected):
     rendered = templating.render_config({"v": template}, {"record": {"people": [{"name": "a"}, {"name": "b"}], "n": 42}})
     assert rendered.problems == []
     assert rendered.value == {"v": expected}
+
+
+BIG_RECORD = {"people": list(range(1_000_000)), "names": {str(i): i for i in range(100_000)}}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{% for i in range(10000) %}{{ i in record.people }}{% endfor %}",
+        "{% for i in range(1000) %}{{ record.people.index(999999) }}{% endfor %}",
+        "{% for i in range(1000) %}{{ record.people[::1]|length }}{% endfor %}",
+        "{% for i in range(1000) %}{{ record.people == record.people }}{% endfor %}",
+        "{% for i in range(1000) %}{{ record.people is in record.people }}{% endfor %}",
+        "{% for i in range(1000) %}{{ record.names.values()|list|length }}{% endfor %}",
+        "{% for i in range(1000) %}{{ dict(**record.names)|length }}{% endfor %}",
+        "{% macro f() %}{% endmacro %}{% for i in range(1000) %}{{ f(*record.people) }}{% endfor %}",
+    ],
+)
+def test_work_on_a_large_record_is_charged_to_the_budget(template):
+    with no_hang():
+        rendered = templating.render_config({"v": template}, {"record": BIG_RECORD})
+    assert [p.message for p in rendered.problems] == [
+        "template error: the template takes over 20,000 steps (loop iterations, calls, operations)"
+    ]
+
+
+def test_constant_time_filters_do_not_charge_a_large_record():
+    rendered = templating.render_config({"v": "{{ record.people|length }} {{ record.people|first }}"}, {"record": BIG_RECORD})
+    assert (rendered.value, rendered.problems) == ({"v": "1000000 0"}, [])
