@@ -378,7 +378,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         for name in _DROPPED_FILTERS:
             self.filters.pop(name, None)
         self.filters = {name: _guard_filter(name, function) for name, function in self.filters.items()}
-        self.tests = {name: _guard_test(function) for name, function in self.tests.items()}
+        self.tests = {name: _guard_test(function) for name, function in self.tests.items()}  # type: ignore[arg-type]
 
     def _generate(self, source: nodes.Template, *args: Any, **kwargs: Any) -> str:
         source = _Rewrite(_Policy.identifier).visit(source)

@@ -153,3 +153,28 @@ def test_the_shipped_manifests_load_unchanged(tmp_path):
     shutil.copytree(ROOT / "actions", tmp_path / "actions")
     for path in sorted((tmp_path / "actions").glob("*.yaml")):
         assert load_action_manifest(path, load_connector_manifest()).name == path.stem
+
+
+@pytest.mark.parametrize("path", [ROOT / "connector.yaml", *sorted((ROOT / "actions").glob("*.yaml"))], ids=lambda p: p.name)
+def test_libyaml_and_the_pure_python_parser_give_the_same_data_and_positions(path):
+    from cio_connector.yamlsource import _Loader, _PyLoader
+
+    text = path.read_text()
+    fast, pure = load_yaml(text, path.name, loader=_Loader), load_yaml(text, path.name, loader=_PyLoader)
+    assert (fast.data, dict(fast.positions)) == (pure.data, dict(pure.positions))
+    assert fast.data == yaml.load(text, Loader=_Before)  # what the loader built before this change
+
+
+class _Before(yaml.SafeLoader):
+    """PyYAML's SafeLoader without the timestamp resolver: the loader before the safe composer."""
+
+
+_Before.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in found if tag != "tag:yaml.org,2002:timestamp"]
+    for key, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@pytest.mark.parametrize("text", ["at: 2024-05-01\n", "at: 2024-05-01T12:00:00Z\n"])
+def test_timestamps_stay_text(text):
+    assert isinstance(load_yaml(text, "x.yaml").data["at"], str)

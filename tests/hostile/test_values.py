@@ -111,3 +111,12 @@ def test_malformed_endpoints_are_problems_and_check_connection_never_raises(conn
     with no_hang():
         report = connector.check_connection(connection)
     assert not report.ok and message in report.checks[0].message
+
+
+def test_a_pattern_is_not_run_on_a_value_already_over_its_limit():
+    from cio_connector.validation import SchemaChecker
+
+    checker = SchemaChecker({"type": "string", "maxLength": 10, "pattern": "^(a+)+$"})
+    with no_hang():  # (a+)+ on 50 a's and a '!' would backtrack 2**50 times
+        problems = checker.problems("a" * 50 + "!")
+    assert [p.message for p in problems] == ["is 51 characters; at most 10 allowed"]
