@@ -29,16 +29,17 @@ from .jsonsafe import MAX_DEPTH, normalize
 from .yamlsource import PathPart, json_path
 
 __all__ = [
+    "MACRO_CALL_STEPS",
     "MAX_CALL_DEPTH",
     "MAX_CONFIG_OUTPUT",
     "MAX_CONFIG_SOURCE",
     "MAX_CONFIG_STEPS",
     "MAX_INT_BITS",
+    "MAX_JSON_INDENT",
     "MAX_RANGE",
     "MAX_TEMPLATE_SOURCE",
     "MAX_TEMPLATE_STEPS",
     "MAX_TEMPLATE_VALUE",
-    "MACRO_CALL_STEPS",
     "Rendered",
     "is_template",
     "render_config",
@@ -70,6 +71,8 @@ MAX_CONFIG_STEPS = 50_000
 MACRO_CALL_STEPS = 50
 #: Nested macro or function calls (a macro calling itself).
 MAX_CALL_DEPTH = 32
+#: Indent of ``tojson`` (repeated on every line of the JSON).
+MAX_JSON_INDENT = 16
 #: Items ``range()`` may produce.
 MAX_RANGE = 10_000
 #: Bits of an integer a template may compute (about 1,200 digits).
@@ -204,9 +207,7 @@ _PERCENT = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|[0-9]*)(?:\.(\*|[0-9]*))?[hl
 def _check_widths(spec: str, what: str) -> None:
     if "{" in spec or "*" in spec:
         raise _Exceeded(f"{what}: nested or starred widths are not allowed in templates")
-    if any(int(digits) > MAX_TEMPLATE_VALUE for digits in _NUMBER.findall(spec) if len(digits) < 12) or any(
-        len(digits) >= 12 for digits in _NUMBER.findall(spec)
-    ):
+    if any(len(digits) > 6 or int(digits) > MAX_TEMPLATE_VALUE for digits in _NUMBER.findall(spec)):
         raise _Exceeded(f"{what}: a width or precision over {MAX_TEMPLATE_VALUE:,} is too large for a template")
 
 
@@ -283,6 +284,10 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
                 raise _Exceeded("join would be too large for a template")
         elif name in ("batch", "slice"):
             _check_width(rest[0] if rest else None, name)
+        elif name == "tojson":
+            indent = rest[0] if rest else kwargs.get("indent")
+            if isinstance(indent, int) and indent > MAX_JSON_INDENT:
+                raise _Exceeded(f"tojson(indent={indent:,}) is too large for a template; at most {MAX_JSON_INDENT}")
         return _bounded(function(*args, **kwargs))
 
     return guarded

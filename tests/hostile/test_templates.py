@@ -42,6 +42,8 @@ PROBES = [
      "'~' joining over 100,000 characters is too large for a template"),
     ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s }}",
      "a value over 100,000 characters or items is too large for a template"),
+    ("{{ range(100)|list|tojson(indent=999999) }}", "tojson(indent=999,999) is too large for a template; at most 16"),
+    ("{{ '{:_>999999999999999}'.format('x') }}", "format(): a width or precision over 100,000 is too large for a template"),
     ("{{ [1]|slice(999999999)|list }}", "slice(999,999,999) is too large for a template; at most 100,000"),
     ("{{ [1]|batch(999999999, 0)|list }}", "batch(999,999,999) is too large for a template; at most 100,000"),
     ("{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", "recursive loops are not allowed in templates"),
