@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
 from .fastcheck import FastCheck, compile_fast_check
+from .jsonsafe import identifier_text, normalize
 from .manifest import ActionManifest, Field
 from .registry import Handler
 from .request import ApiRequest
@@ -83,17 +83,22 @@ def check_config(
 
     if not isinstance(config, Mapping):
         return config, [Problem("$", "must be an object of field values", code="type")]
+    config, problems = normalize(config)  # JSON data from here on: no cycle, NaN or 5,000-digit int
     if not templates:
-        problems = [_labelled(p, tree) for p in checker.problems(config)]
-        return config, sorted(problems, key=tree.order)
+        problems += [p for p in checker.problems(config) if not _under_any(p.location, {q.location for q in problems})]
+        return config, sorted((_labelled(p, tree) for p in problems), key=tree.order)
     rendered = render_config(config, context)
-    value = to_json_value(rendered.value)
+    value, json_problems = normalize(rendered.value)
+    problems += list(rendered.problems) + json_problems
     if context is not None:
+        broken = {p.location for p in problems}
         for at in template_locations(config):
-            _fit_to_field(value, at, tree.field_at(at) if tree.is_field_path(at) else None)
-    problems = list(rendered.problems) + list(_not_json(value))
+            field = tree.field_at(at) if tree.is_field_path(at) else None
+            misfit = None if _under_any(at, broken) else _fit_to_field(value, at, field)
+            if misfit:
+                problems.append(misfit)
     broken = {p.location for p in problems}
-    deferred = set(template_locations(config)) if context is None else broken
+    deferred = broken | set(template_locations(config)) if context is None else broken
     for problem in checker.problems(value):
         if problem.code not in _KEY_PROBLEMS and _under_any(problem.location, deferred):
             continue
@@ -104,45 +109,42 @@ def check_config(
 
 
 _TEXT_TYPES = frozenset({"string", "email", "url"})
-_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,4300}")  # int() refuses longer text
 
 
-def _fit_to_field(config: Any, at: tuple[PathPart, ...], field: Field | None) -> None:
+def _fit_to_field(config: Any, at: tuple[PathPart, ...], field: Field | None) -> Problem | None:
     if field is None or not at:
-        return
+        return None
     parent = config
     for part in at[:-1]:
         parent = parent[part]
-    parent[at[-1]] = fit_value(parent[at[-1]], field)
+    try:
+        parent[at[-1]] = fit_value(parent[at[-1]], field)
+    except ValueError as exc:
+        return Problem(json_path(at), str(exc), code="type", location=at)
+    return None
 
 
 def fit_value(value: Any, field: Field | None) -> Any:
-    """``"{{ record.id }}"`` keeps the record's type; a text field takes 42 as ``"42"`` and an
-    integer field takes ``"7"`` as 7, the way a person filling a form would mean it."""
+    """The rendered ``value`` as ``field`` takes it; ``ValueError`` when it has no such form.
+
+    A text field takes 42 as ``"42"`` and an integer field takes ``"7"`` as 7, the way a person
+    filling a form would mean it; a number that is not whole (NaN, 1.5) has no text form."""
     if field is None:
         return value
     if field.type in _TEXT_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
+        text = identifier_text(value)
+        if text is None:
+            raise ValueError(f"must be text; the number {value!r} is not a whole number")
+        return text
     if field.type == "integer" and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         return int(value.strip())
     return value
 
 
 def json_problems(value: Any) -> list[Problem]:
-    """Problems with values JSON cannot carry (NaN, Infinity) anywhere in ``value``."""
-    return list(_not_json(value))
-
-
-def _not_json(value: Any, at: tuple[PathPart, ...] = ()) -> Iterator[Problem]:
-    """Values JSON cannot carry (NaN, Infinity): Customer.io would reject the whole body."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield Problem(json_path(at), "must be a finite number (JSON has no NaN or Infinity)", code="type", location=at)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _not_json(item, (*at, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _not_json(item, (*at, index))
+    """What JSON cannot carry in ``value`` (NaN, huge numbers, lone surrogates, cycles, depth)."""
+    return normalize(value)[1]
 
 
 def _under_any(parts: tuple[PathPart, ...], roots: set[tuple[PathPart, ...]]) -> bool:

@@ -14,7 +14,7 @@ from .actions import FieldTree, check_config
 from .errors import ConnectionConfigError, Problem
 from .manifest import ConnectorManifest
 
-__all__ = ["Connection", "ConnectionParser", "MASK", "is_loopback_url"]
+__all__ = ["Connection", "ConnectionParser", "MASK", "MAX_ENDPOINT_LENGTH", "is_loopback_url"]
 
 MASK = "********"
 
@@ -37,9 +37,16 @@ class Connection:
         return (self.region, self.app_url, digest)
 
 
+#: Longer than any base URL a person would type; a longer one is a mistake or an attack.
+MAX_ENDPOINT_LENGTH = 2_048
+
+
 def is_loopback_url(url: str) -> bool:
     """``localhost`` or a literal loopback address; names that a resolver might send elsewhere are not."""
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # a malformed address is not a loopback one
+        return False
     if host == "localhost":
         return True
     try:
@@ -49,19 +56,37 @@ def is_loopback_url(url: str) -> bool:
 
 
 def _endpoint_problem(url: str, allow_custom: bool) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if len(url) > MAX_ENDPOINT_LENGTH:
+        return f"is {len(url):,} characters; at most {MAX_ENDPOINT_LENGTH:,} allowed"
+    if not url.isascii() or not url.isprintable():
+        return "must be a plain ASCII URL (punycode for international host names)"
+    try:
+        parts = urlsplit(url)
+        hostname, _ = parts.hostname, parts.port  # both raise on a malformed host or port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not hostname:
         return "must be an absolute http(s) URL"
     if parts.username is not None or parts.password is not None:
         return "must not carry a user name or password: credentials belong in their own fields"
-    if parts.query or parts.fragment:
+    if "?" in url or "#" in url:  # even an empty one: the API path would be appended after it
         return "must be a base URL without a query or fragment"
+    if "[" in parts.netloc and not _is_ip_literal(hostname):
+        return "has a bracketed host that is not an IPv6 address"
     if not allow_custom and not is_loopback_url(url):
         return (
             "custom endpoints must be a loopback address (127.0.0.1, [::1], localhost) unless "
             "custom endpoints are explicitly allowed; credentials are never sent elsewhere"
         )
     return None
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.IPv6Address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 class ConnectionParser:
@@ -86,7 +111,7 @@ class ConnectionParser:
         endpoints = data.get("endpoints") or {}
         for name in ("track", "app"):
             url = endpoints.get(name)
-            message = url and _endpoint_problem(url, allow_custom_endpoints)
+            message = isinstance(url, str) and url and _endpoint_problem(url, allow_custom_endpoints)
             if message:
                 problems.append(
                     Problem(

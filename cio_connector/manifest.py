@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -13,7 +12,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field as PydanticField, ValidationError
 from .bundle import bundle_root
 from .errors import ManifestError, Problem
-from .yamlsource import Located, PathPart, json_path, load_yaml
+from .patterns import pattern_problem
+from .yamlsource import Located, PathPart, UnsafeYamlError, json_path, read_yaml
 
 __all__ = [
     "ActionManifest",
@@ -47,6 +47,8 @@ class Choice(_Model):
 
 
 class Constraints(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
     min_length: int | None = None
     max_length: int | None = None
     max_bytes: int | None = None
@@ -178,13 +180,14 @@ def _meta_checker(name: str) -> Any:
 
 def _read(path: Path, source: str) -> Located:
     try:
-        return load_yaml(path.read_text(encoding="utf-8"), source)
+        return read_yaml(path, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = getattr(exc, "problem", None) or str(exc)
+        what = "refused" if isinstance(exc, UnsafeYamlError) else "not valid YAML"
         raise ManifestError(
-            [Problem("$", f"not valid YAML: {problem}", source=source, line=line, column=column)]
+            [Problem("$", f"{what}: {problem}", source=source, line=line, column=column)]
         ) from None
     except OSError as exc:
         raise ManifestError([Problem("$", f"cannot read: {exc.strerror}", source=source)]) from None
@@ -221,7 +224,7 @@ def _problem(doc: Located, parts: tuple[PathPart, ...], message: str, code: str 
 def locate(root: Path, source: str, parts: tuple[PathPart, ...], message: str) -> Problem:
     """A problem about ``source`` (relative to ``root``) at ``parts``, with its line and column."""
     try:
-        doc = load_yaml((root / source).read_text(encoding="utf-8"), source)
+        doc = read_yaml(root / source, source)
     except (OSError, yaml.YAMLError):
         return Problem(json_path(parts), message, source=source, location=tuple(parts))
     return _problem(doc, parts, message)
@@ -346,11 +349,9 @@ def _constraint_problems(
     for name in constraints.model_fields_set:
         if name in _APPLIES and field_type not in _APPLIES[name]:
             problems.append(_problem(doc, (*at, name), f"does not apply to a field of type {field_type!r}"))
-    if constraints.pattern is not None:
-        try:
-            re.compile(constraints.pattern)
-        except re.error as exc:
-            problems.append(_problem(doc, (*at, "pattern"), f"not a valid regular expression: {exc}"))
+    unsafe = None if constraints.pattern is None else pattern_problem(constraints.pattern)
+    if unsafe:
+        problems.append(_problem(doc, (*at, "pattern"), unsafe))
     return problems
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +66,9 @@ async def fetch_options_async(spec: DynamicOptions, client: AsyncCioClient) -> l
 class OptionsCache:
     """Per connection and source, for ``ttl`` seconds, at most ``size`` entries (least recent go).
 
-    Concurrent sync callers for one key wait for a single load (the App API allows 10 calls a
-    second); the clock starts when a load finishes, so a slow load is not stale on arrival.
+    Concurrent callers for one key wait for a single load (the App API allows 10 calls a
+    second), sync ones through ``get`` and asyncio ones through ``aget``; the clock starts when a
+    load finishes, so a slow load is not stale on arrival.
     """
 
     def __init__(self, ttl: float = 60.0, size: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
@@ -76,6 +78,7 @@ class OptionsCache:
         self._entries: OrderedDict[tuple, tuple[float, list[Option]]] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[tuple, threading.Lock] = {}
+        self._flights: dict[tuple, asyncio.Task[list[Option]]] = {}
 
     def peek(self, key: tuple) -> list[Option] | None:
         with self._lock:
@@ -109,6 +112,40 @@ class OptionsCache:
             self._loading.pop(key, None)
         return cached
 
+    async def aget(self, key: tuple, load: Callable[[], Awaitable[list[Option]]]) -> list[Option]:
+        """``get`` for asyncio: one in-flight load per key and event loop, shared by every caller.
+
+        The load runs as its own task, so a caller that is cancelled does not cancel it for the
+        others; a failed load fails every caller waiting on it and is not cached.
+        """
+        cached = self.peek(key)
+        if cached is not None:
+            return cached
+        flight_key = (id(asyncio.get_running_loop()), key)
+        with self._lock:
+            flight = self._flights.get(flight_key)
+            if flight is None:
+                flight = asyncio.ensure_future(self._load(flight_key, key, load))
+                flight.add_done_callback(_retrieve)
+                self._flights[flight_key] = flight
+        value = await asyncio.shield(flight)
+        return [dict(option) for option in value]
+
+    async def _load(self, flight_key: tuple, key: tuple, load: Callable[[], Awaitable[list[Option]]]) -> list[Option]:
+        try:
+            value = await load()
+            self.put(key, value)
+            return value
+        finally:
+            with self._lock:
+                self._flights.pop(flight_key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """Mark a failed load's error as seen when every caller has gone (no "never retrieved" noise)."""
+    if not task.cancelled():
+        task.exception()

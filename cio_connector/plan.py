@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .actions import check_config, fit_value, json_problems
+from .jsonsafe import normalize
 from .errors import InputError, Problem
 from .manifest import Field
 from .yamlsource import PathPart
@@ -49,13 +50,13 @@ class ActionPlan:
     """
 
     def __init__(self, action: Action, config: Any) -> None:
-        from .templating import render_value, template_locations, to_json_value  # jinja2 on first use
+        from .templating import budget, render_value, template_locations  # jinja2 on first use
 
-        self._render, self._to_json = render_value, to_json_value
+        self._render, self._budget = render_value, budget
         self.action = action
         self.config = config
         _, static = check_config(action.checker, action.tree, config, None)
-        self._template: Any = to_json_value(config) if isinstance(config, Mapping) else config
+        self._template: Any = normalize(config)[0] if isinstance(config, Mapping) else config
         self._slots = tuple(self._slot(at) for at in template_locations(self._template)) if not static else ()
         self._parents = frozenset(slot.location[:i] for slot in self._slots for i in range(len(slot.location)))
         self._constant: ApiRequest | None = None
@@ -99,9 +100,12 @@ class ActionPlan:
         if not self.problems and self._fast is not None:
             filled = self._fill(ctx)
             if filled is not None and self._fast(filled):
-                request = self.action.handler(filled)
-                if request.size_problem() is None:
-                    return request, []
+                try:
+                    request = self.action.handler(filled)
+                    if request.size_problem() is None:
+                        return request, []
+                except (TypeError, ValueError):  # a value the encoder refuses: explained below
+                    pass
         return self._explain(ctx)
 
     def _explain(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
@@ -123,28 +127,37 @@ class ActionPlan:
         return _Slot(at, text, path, field)
 
     def _fill(self, ctx: Mapping[str, Any]) -> Any:
-        """The config with every template filled, or None when any of them needs the full path."""
-        render_value, to_json_value = self._render, self._to_json
+        """The config with every template filled, or None when any of them needs the full path.
+
+        Anything unusual (a value needing conversion, a template raising, a number with no text
+        form) returns None: the full path then decides and explains, so the verdicts never differ.
+        """
+        render_value = self._render
         values: dict[tuple[PathPart, ...], Any] = {}
         record = ctx.get("record")
-        for slot in self._slots:
-            value = _lookup(record, slot.record_path) if slot.record_path else _MISSING
-            if value is _MISSING:
-                try:
-                    value = render_value(slot.text, ctx)
-                except Exception:
-                    return None
-            kind = type(value)
-            if kind is float:
-                if not math.isfinite(value):
-                    return None
-            elif not (kind is str or kind is int or kind is bool or value is None):
-                value = to_json_value(value)
-                if json_problems(value):
-                    return None
-            if slot.field is not None:
-                value = fit_value(value, slot.field)
-            values[slot.location] = value
+        with self._budget():  # one template budget per record, as the full path spends it
+            for slot in self._slots:
+                value = _lookup(record, slot.record_path) if slot.record_path else _MISSING
+                if value is _MISSING:
+                    try:
+                        value = render_value(slot.text, ctx)
+                    except Exception:
+                        return None
+                kind = type(value)
+                if kind is float:
+                    if not math.isfinite(value):
+                        return None
+                elif kind is str:
+                    if not value.isascii() and json_problems(value):
+                        return None  # a lone surrogate
+                elif not (kind is int or kind is bool or value is None):
+                    return None  # dates, decimals, containers: converted by the full path
+                if slot.field is not None:
+                    try:
+                        value = fit_value(value, slot.field)
+                    except ValueError:
+                        return None
+                values[slot.location] = value
         return self._materialize(self._template, (), values)
 
     def _materialize(self, node: Any, at: tuple[PathPart, ...], values: Mapping[tuple[PathPart, ...], Any]) -> Any:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .connection import Connection
+from .connection import Connection, is_loopback_url
 from .errors import (
     AuthenticationError,
     CioConnectorError,
@@ -141,21 +141,44 @@ def _problems(body: Any, request: ApiRequest) -> list[Problem]:
 
 
 def _redirect_region(location: str) -> str | None:
-    """Which region a redirect points at, when its host says so (``-eu`` hosts or ``/eu`` sandbox)."""
-    parts = urlsplit(location)
-    if not parts.hostname:
+    """Which region a redirect points at: a Customer.io host (``-eu`` ones are EU), or the
+    sandbox's ``/eu/``/``/us/`` paths on a loopback host. Any other host names no region."""
+    try:
+        parts = urlsplit(location)
+        host = parts.hostname
+    except ValueError:
         return None
-    if "-eu" in parts.hostname or parts.path.startswith("/eu/"):
-        return "eu"
-    if parts.hostname.endswith("customer.io") or parts.path.startswith("/us/"):
-        return "us"
+    if not host:
+        return None
+    if host == "customer.io" or host.endswith(".customer.io"):
+        return "eu" if "-eu" in host else "us"
+    if is_loopback_url(location):
+        if parts.path.startswith("/eu/"):
+            return "eu"
+        if parts.path.startswith("/us/"):
+            return "us"
     return None
 
 
-def _wrong_region(response: httpx.Response, request: ApiRequest, connection: Connection) -> RegionMismatchError:
+def _unrelated_host(location: str) -> bool:
+    try:
+        return bool(urlsplit(location).hostname)
+    except ValueError:
+        return True
+
+
+def _wrong_region(response: httpx.Response, request: ApiRequest, connection: Connection) -> RegionMismatchError | FatalApiError:
     name = _API_NAMES[request.api]
     status = response.status_code
-    target = _redirect_region(response.headers.get("location", ""))
+    location = response.headers.get("location", "")
+    target = _redirect_region(location)
+    if target is None and _unrelated_host(location):
+        # Not a region answer: Customer.io redirects only between its own data centers.
+        return FatalApiError(
+            f"Customer.io's {name} API answered {status} with a redirect to another host; "
+            "redirects are never followed, and this one does not name a Customer.io region",
+            status=status,
+        )
     if target == connection.region:
         return RegionMismatchError(
             f"Customer.io answered the {name} API call with an unexpected redirect ({status}) within "

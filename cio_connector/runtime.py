@@ -383,14 +383,9 @@ class Connector:
         """``options`` for asyncio hosts."""
         _require(client, "AsyncCioClient", "aoptions", "options")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
-        cached = self.options_cache.peek(key)
-        if cached is not None:
-            return cached
         from .options import fetch_options_async
 
-        value = await fetch_options_async(spec, client or self.aclient_for(conn))
-        self.options_cache.put(key, value)
-        return [dict(option) for option in value]
+        return await self.options_cache.aget(key, lambda: fetch_options_async(spec, client or self.aclient_for(conn)))
 
     def _options_plan(
         self, action: str, field_key: str, connection: Any, allow_custom_endpoints: bool

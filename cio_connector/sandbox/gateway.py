@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
 from .admin import CONTROLS_SCOPE_KEY, admin_router
@@ -51,6 +52,12 @@ class SandboxApp:
         self._admin = admin_router()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        try:
+            await self._dispatch(scope, receive, send)
+        except ClientDisconnect:
+            return  # the client went away mid-request: nobody to answer, nothing worth a traceback
+
+    async def _dispatch(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return

@@ -49,12 +49,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large for a number")
+    return number
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """Parse a request body that must be a JSON object (strict RFC 8259: no NaN or Infinity)."""
     try:
-        value = json.loads(body, parse_constant=_reject_constant) if body.strip() else None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and rejected constants
-        raise BodyError(f"malformed JSON: {exc}") from None
+        value = json.loads(body, parse_constant=_reject_constant, parse_float=_finite) if body.strip() else None
+        compact_json(value)  # text UTF-8 cannot carry (an escaped lone surrogate) is refused here, not when stored
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, 1e999, nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise BodyError(f"malformed JSON: {reason}") from None
     if value is None and not body.strip():
         raise BodyError("request body must be a JSON object, got an empty body")
     if not isinstance(value, dict):

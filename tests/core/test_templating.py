@@ -190,9 +190,9 @@ def test_an_undefined_value_inside_a_list_is_an_error_not_a_value():
 @pytest.mark.parametrize(
     ("template", "message"),
     [
-        ("{{ 'a' * 300000000 }}", "template error: a value over 1,000,000 items is too large for a template"),
-        ("{{ [1] * 10**7 }}", "template error: a value over 1,000,000 items is too large for a template"),
-        ("{{ 10 ** 100000 }}", "template error: exponent 100000 is too large for a template"),
+        ("{{ 'a' * 300000000 }}", "template error: a value over 100,000 characters or items is too large for a template"),
+        ("{{ [1] * 10**7 }}", "template error: a value over 100,000 characters or items is too large for a template"),
+        ("{{ 10 ** 100000 }}", "template error: 4-bit number ** 100000 is too large for a template"),
     ],
 )
 def test_templates_cannot_build_values_that_exhaust_memory(connector, template, message):
