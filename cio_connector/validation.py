@@ -54,6 +54,16 @@ def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> It
         yield ValidationError(f"is {size:,} bytes; at most {limit:,} bytes allowed")
 
 
+# ECMA-262's \s, \d and \w, spelled out: Python's also match other Unicode spaces (\x1c-\x1f, \x85)
+# and other scripts' digits and letters, where a browser's do not.
+_ECMA_SPACE = "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_ECMA_CLASSES = {
+    "s": (_ECMA_SPACE, False), "S": (_ECMA_SPACE, True),
+    "d": ("0-9", False), "D": ("0-9", True),
+    "w": ("A-Za-z0-9_", False), "W": ("A-Za-z0-9_", True),
+}
+
+
 @lru_cache(maxsize=512)
 def ecma_regex(pattern: str) -> re.Pattern[str]:
     r"""Compile a JSON Schema pattern with ECMA-262's ``$``: the very end, never before a final newline.
@@ -63,6 +73,16 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
     """
     out, in_class, escaped = [], False, False
     for char in pattern:
+        if escaped and char in _ECMA_CLASSES:
+            escaped = False
+            inside, negated = _ECMA_CLASSES[char]
+            if not in_class:
+                out[-1] = f"[{'^' if negated else ''}{inside}]"
+            elif not negated:
+                out[-1] = inside
+            else:
+                out.append(char)  # a negated class inside a class has no plain spelling: left as written
+            continue
         if escaped:
             escaped = False
         elif char == "\\":
@@ -83,6 +103,13 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping) -> It
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+def _max_length(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+    """``maxLength`` beside ``x-maxBytes`` is the browser's copy of the byte limit: report the bytes only."""
+    if schema.get(MAX_BYTES, limit + 1) <= limit:
+        return
+    yield from _MAX_LENGTH(validator, limit, instance, schema)
+
+
 def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
     """An ISO date-time that the calendar knows, between 1970 and ``UNIX_SECONDS_MAX`` as unix seconds."""
     if not enabled or not isinstance(instance, str) or not ecma_regex(ISO_DATETIME_PATTERN).search(instance):
@@ -96,8 +123,10 @@ def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) ->
         yield ValidationError("must be between 1970-01-01T00:00:00Z and the year 5138 (unix seconds 0 to 99999999999)")
 
 
+_MAX_LENGTH = Draft202012Validator.VALIDATORS["maxLength"]
 _Validator = validators.extend(
-    Draft202012Validator, {MAX_BYTES: _max_bytes, "pattern": _pattern, TIMESTAMP: _timestamp}
+    Draft202012Validator,
+    {MAX_BYTES: _max_bytes, "pattern": _pattern, TIMESTAMP: _timestamp, "maxLength": _max_length},
 )
 
 # Patterns check a date-time's shape; only a calendar knows that 2024-02-30 does not exist.
