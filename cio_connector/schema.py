@@ -9,7 +9,7 @@ from typing import Any
 
 from .limits import UNIX_SECONDS_MAX
 from .timestamps import ISO_DATETIME_PATTERN
-from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule
+from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule, Then
 from .validation import MAX_BYTES, MESSAGE, TIMESTAMP
 
 __all__ = [
@@ -78,9 +78,8 @@ def _typed(field: Field) -> dict[str, Any]:
             "oneOf": [{"const": ch.value, "title": ch.label} for ch in field.choices or ()],
         }
     if kind == "email":
-        return _with_max_length(
-            {"type": "string", "format": "email", "pattern": EMAIL_PATTERN, MESSAGE: "must be an email address", **_constraints(c)}
-        )
+        email = {"type": "string", "format": "email", "pattern": EMAIL_PATTERN, MESSAGE: "must be an email address"}
+        return _with_max_length({**email, **_constraints(c)})
     if kind == "url":
         return _with_max_length({
             "type": "string",
@@ -154,14 +153,16 @@ def _rule(rule: Rule) -> dict[str, Any]:
     when, then = rule.when, rule.then
     return {
         "if": {"properties": {when.field: {"const": when.equals}}, "required": [when.field]},
-        "then": {"properties": {then.field: {**_rule_type(then.constraints), **_constraints(then.constraints), MESSAGE: then.message}}},
+        "then": {"properties": {then.field: _rule_constraints(then)}},
     }
 
 
-def _rule_type(c: Constraints) -> dict[str, Any]:
+def _rule_constraints(then: Then) -> dict[str, Any]:
     """Ajv's strict mode wants the type beside string keywords; the field's own type still decides."""
+    c = then.constraints
     texts = (c.format, c.pattern, c.min_length, c.max_length)
-    return {"type": "string"} if any(v is not None for v in texts) else {}
+    typed = {"type": "string"} if any(v is not None for v in texts) else {}
+    return {**typed, **_constraints(c), MESSAGE: then.message}
 
 
 def action_schema(connector: ConnectorManifest, action: ActionManifest) -> dict[str, Any]:

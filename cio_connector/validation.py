@@ -71,7 +71,8 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
     Python's ``$`` also matches before a trailing ``\n``, so ``^\S*$`` would let ``"key\n"`` through
     where every JavaScript form validator refuses it.
     """
-    out, in_class, escaped = [], False, False
+    out: list[str] = []
+    in_class = escaped = False
     for char in pattern:
         if escaped and char in _ECMA_CLASSES:
             escaped = False

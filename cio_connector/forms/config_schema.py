@@ -52,10 +52,17 @@ def _config_field(field: Field) -> dict[str, Any]:
 
 
 def _config_rule(rule: dict[str, Any], templatable: set[str]) -> dict[str, Any]:
-    """A matching rule's ``then`` binds concrete values only: a template passes, rendered later."""
+    """A matching rule's ``then`` binds concrete values only: a template passes, rendered later.
+
+    Spelled ``if template / else constraints`` rather than a second ``anyOf``: form libraries merge
+    a rule into its field, and two ``anyOf`` lists merged show the template branch twice.
+    """
     then = rule["then"]["properties"]
-    guarded = {key: {"anyOf": [value, TEMPLATE]} if key in templatable else value for key, value in then.items()}
+    guarded = {key: {"if": _IS_TEMPLATE, "else": value} if key in templatable else value for key, value in then.items()}
     return {**rule, "then": {"properties": guarded}}
+
+
+_IS_TEMPLATE = {"type": "string", "pattern": TEMPLATE_PATTERN}
 
 
 def config_schema(connector: ConnectorManifest, action: ActionManifest) -> dict[str, Any]:

@@ -7,6 +7,7 @@ itself: the messages beside each field are the runtime's own, and nothing needs 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,9 +22,11 @@ from ..errors import CioConnectorError, InputError, Problem
 from ..manifest import Field
 from ..runtime import Connector
 from .config_schema import config_schema, is_templatable
-from .ui_schema import TEMPLATE_HELP
+from .ui_schema import template_help
 
 __all__ = ["FormField", "form_fields", "forms_router"]
+
+_FIRST_KEY = re.compile(r"^\$\.([A-Za-z_][A-Za-z0-9_]*)")
 
 #: Returns the connection the page runs actions with (a dict as ``Connector.connection`` takes).
 ConnectionProvider = Callable[[], "Mapping[str, Any] | Awaitable[Mapping[str, Any]]"]
@@ -79,7 +82,7 @@ def form_fields(connector: Connector, action: str) -> list[FormField]:
                 required=f.required,
                 description=" ".join((f.description or "").split()),
                 placeholder=f.placeholder or "",
-                help=TEMPLATE_HELP if is_templatable(f) and widget != "options" else "",
+                help=template_help(f.key) if is_templatable(f) and widget != "options" else "",
                 choices=tuple((c.value, c.label) for c in f.choices or ()),
                 options_url=f"/forms/options/{action}/{f.key}" if f.options else "",
                 max_length=value_branch.get("maxLength"),
@@ -97,7 +100,10 @@ def _templates() -> Environment:
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
-    head = problem.location[0] if problem.location else None
+    """A problem for the page: ``field`` names the input to show it beside (None: the whole form)."""
+    head = problem.location[0] if problem.location else _FIRST_KEY.match(problem.path)
+    if isinstance(head, re.Match):
+        head = head.group(1)
     return {"field": head, "path": problem.path, "label": problem.label, "message": problem.message}
 
 
@@ -151,7 +157,8 @@ def forms_router(connector: Connector, connection_provider: ConnectionProvider) 
             problems = connector.validate(action, config, record=record)
             if problems:
                 return JSONResponse({"problems": [_problem_json(p) for p in problems]}, status_code=422)
-            result = await connector.aexecute(action, config, await _connection(connection_provider), record=record, dry_run=not send)
+            connection = await _connection(connection_provider)
+            result = await connector.aexecute(action, config, connection, record=record, dry_run=not send)
         except InputError as exc:
             return JSONResponse({"problems": [_problem_json(p) for p in exc.problems]}, status_code=422)
         except CioConnectorError as exc:

@@ -20,10 +20,13 @@ __all__ = [
     "options_route",
     "rjsf_connection_ui_schema",
     "rjsf_ui_schema",
+    "template_help",
     "with_options",
 ]
 
-TEMPLATE_HELP = "A value, or a template rendered per record such as {{ record.email }}."
+def template_help(key: str) -> str:
+    """The help under a templatable input: both things it takes."""
+    return f"A value, or a template rendered for each record, such as {{{{ record.{key} }}}}."
 
 
 def options_route(action: str, field: str) -> str:
@@ -59,7 +62,7 @@ def _rjsf_field(field: Field, action: str | None, templated: bool) -> dict[str, 
     if not (templated and is_templatable(field)):
         return {**ui, **value}
     # The schema's description shows under the label; the help under the input says what it takes.
-    ui["ui:help"] = TEMPLATE_HELP
+    ui["ui:help"] = template_help(field.key)
     placeholder = field.placeholder if field.placeholder and "{{" in field.placeholder else f"{{{{ record.{field.key} }}}}"
     template = {"ui:title": "Template", "ui:placeholder": placeholder}
     if field.type == "datetime":  # its two value branches sit beside the template's

@@ -54,3 +54,60 @@ def connector():
     from cio_connector import load_connector
 
     return load_connector()
+
+
+OUTPUT = ROOT / "test-output" / "browser"
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """Screenshots land here (gitignored), so a failed run can be looked at."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session: Debian's, driven by Playwright (never its own download)."""
+    path = chromium_path()
+    if path is None:
+        pytest.skip("Chromium is not installed here (apt-get install -y chromium; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    opened = context.new_page()
+    opened.console_messages = []  # type: ignore[attr-defined]
+    opened.on("console", lambda message: opened.console_messages.append(f"{message.type}: {message.text}"))
+    opened.on("pageerror", lambda error: opened.console_messages.append(f"pageerror: {error}"))
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def harness_bundle(node, output_dir) -> Path:
+    """react-jsonschema-form and JSON Forms with Ajv2020 and our keywords, bundled by esbuild."""
+    bundle = output_dir / "harness.js"
+    esbuild = HERE / "node_modules" / ".bin" / "esbuild"
+    subprocess.run(
+        [str(esbuild), "harness.jsx", "--bundle", "--format=iife", "--jsx=automatic", "--minify", "--log-level=warning",
+         "--define:process.env.NODE_ENV=\"production\"", f"--outfile={bundle}"],
+        cwd=HERE, check=True, capture_output=True, timeout=300,
+    )
+    return bundle
+
+
+@pytest.fixture(scope="session")
+def forms_site():
+    """The form page over a fresh sandbox, for the whole session."""
+    from cio_connector.forms.app import FormsSandbox
+
+    with FormsSandbox() as running:
+        yield running
