@@ -8,6 +8,7 @@ from .ui_schema import (
     jsonforms_ui_schema,
     rjsf_connection_ui_schema,
     rjsf_ui_schema,
+    ui_schemas,
     with_options,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "jsonforms_ui_schema",
     "rjsf_connection_ui_schema",
     "rjsf_ui_schema",
+    "ui_schemas",
     "with_options",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..manifest import Field, Rule
 from ..runtime import Connector
-from .config_schema import is_templatable
+from .config_schema import config_schema, is_templatable
 
 __all__ = [
     "jsonforms_connection_ui_schema",
@@ -21,6 +21,7 @@ __all__ = [
     "rjsf_connection_ui_schema",
     "rjsf_ui_schema",
     "template_help",
+    "ui_schemas",
     "with_options",
 ]
 
@@ -159,3 +160,26 @@ def with_options(schema: Mapping[str, Any], field: str, options: Iterable[Mappin
         target = next((b for b in prop.get("anyOf", ()) if b.get("title") == "Value"), prop)
         target["oneOf"] = choices
     return patched
+
+
+def ui_schemas(connector: Connector) -> dict[str, Any]:
+    """Every form document a UI needs, for ``cio-connector spec`` and the host's manifest.
+
+    ``actions.<name>``: the config schema with both UI schemas; ``connection``: the same for the
+    connection form. The input schemas (``schemas/actions/``) stay the runtime's own.
+    """
+    return {
+        "actions": {
+            name: {
+                "config_schema": config_schema(connector.manifest, action.manifest),
+                "rjsf_ui_schema": rjsf_ui_schema(connector, name),
+                "jsonforms_ui_schema": jsonforms_ui_schema(connector, name),
+            }
+            for name, action in connector.actions.items()
+        },
+        "connection": {
+            "schema": dict(connector.connection_schema),
+            "rjsf_ui_schema": rjsf_connection_ui_schema(connector),
+            "jsonforms_ui_schema": jsonforms_connection_ui_schema(connector),
+        },
+    }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
 
 from cio_connector.templating import template_locations
 
-from .conftest import generated_schemas, run_node
+from .conftest import HERE, ROOT, SCHEMAS, generated_schemas, run_node
 
 ID = {"matching_field": "id", "matching_value": "user-42"}
 EMAIL = {"matching_field": "email", "matching_value": "ada@example.com"}
@@ -109,3 +112,19 @@ def test_the_table_has_both_verdicts_and_templates(connector):
     verdicts = [connector.validate(action, config) == [] for action, config in CONFIGS]
     assert 15 < sum(verdicts) < len(CONFIGS) - 15
     assert sum(bool(list(template_locations(config))) for _, config in CONFIGS) >= 6
+
+
+def test_the_readmes_three_line_ajv_set_up_compiles_every_schema(node):
+    readme = (ROOT / "README.md").read_text()
+    snippet = readme.split("```js\n", 1)[1].split("```", 1)[0]
+    assert len(snippet.strip().splitlines()) == 3
+    lines = ["import fs from 'node:fs'", snippet.replace("./schemas/", "../../schemas/")]
+    for name in generated_schemas():
+        lines.append(f"ajv.compile(JSON.parse(fs.readFileSync({json.dumps(str(SCHEMAS / name))}, 'utf8')))")
+    check = HERE / "readme-check.mjs"  # beside node_modules, so the imports resolve
+    check.write_text("\n".join([*lines, "console.log('ok')", ""]))
+    try:
+        done = subprocess.run([node, str(check)], cwd=HERE, capture_output=True, text=True, timeout=60)
+    finally:
+        check.unlink()
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr
