@@ -66,9 +66,13 @@ def output_dir() -> Path:
     return OUTPUT
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """One headless Chromium for the whole session: Debian's, driven by Playwright (never its own download)."""
+    """One headless Chromium for every browser test: Debian's, driven by Playwright (never its own download).
+
+    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running in this
+    thread while it is open, and the asyncio tests after this package need the thread free.
+    """
     path = chromium_path()
     if path is None:
         pytest.skip("Chromium is not installed here (apt-get install -y chromium; .ci/run installs it)")
