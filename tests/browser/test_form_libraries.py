@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -21,11 +22,18 @@ JSONFORMS_SELECTS = """() => [...document.querySelectorAll('#jsonforms select')]
 CONTROLS = "() => [...document.querySelectorAll('#jsonforms .control')].map(c => c.id)"
 
 
-@pytest.fixture
-def harness(page, harness_bundle):
+@pytest.fixture(scope="module")
+def harness(browser, harness_bundle):
+    """One page for the module (loading the bundle is most of the time); each render remounts both forms."""
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.console_messages = []
+    page.on("console", lambda message: page.console_messages.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: page.console_messages.append(f"pageerror: {error}"))
     page.goto((HERE / "harness.html").as_uri())
     page.add_script_tag(path=str(harness_bundle))
-    return page
+    yield page
+    context.close()
 
 
 def _render(page, schema, rjsf_ui, jsonforms_ui, data):
@@ -49,7 +57,8 @@ def test_every_field_renders_with_labelled_dropdowns(action, harness, connector,
     selects = harness.evaluate(SELECTS)
     for f in fields:  # every field: an input or a branch choice in RJSF, a control in JSON Forms
         assert harness.locator(f"#rjsf [id^='root_{f.key}']").count() >= 1, f.key
-    assert harness.evaluate(CONTROLS) == [f"#/properties/{f.key}" for f in fields]
+    controls = [re.sub(r"[0-9]+$", "", c) for c in harness.evaluate(CONTROLS)]  # JSON Forms numbers repeated ids
+    assert controls == [f"#/properties/{f.key}" for f in fields]
     assert "No applicable" not in harness.inner_text("#jsonforms")
     for key, labels in selects.items():
         assert not any(label.startswith("Option ") for label in labels), (key, labels)
