@@ -89,3 +89,10 @@ def test_the_value_branch_is_the_input_schemas_field(connector):
 def test_choices_stay_choices(connector):
     prop = config_schema(connector.manifest, connector.action("upsert_customer").manifest)["properties"]["matching_field"]
     assert "anyOf" not in prop and [c["title"] for c in prop["oneOf"]] == ["External ID", "Email", "CIO ID"]
+
+
+def test_a_templated_choice_is_the_one_deliberate_difference_from_the_runtime(connector):
+    """The runtime renders any string, a choice too; a form offers the choices, so the config schema does."""
+    config = {"matching_field": "{{ record.kind }}", "matching_value": "{{ record.value }}"}
+    assert connector.validate("upsert_customer", config) == []
+    assert [p.path for p in _checker(connector, "upsert_customer").problems(config)] == ["$.matching_field"]
