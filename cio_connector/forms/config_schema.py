@@ -45,6 +45,8 @@ def _config_field(field: Field) -> dict[str, Any]:
         schema["properties"] = {f.key: _config_field(f) for f in field.fields or ()}
     if isinstance(schema.get("additionalProperties"), dict):  # attribute values may be templates too
         schema["additionalProperties"] = {"anyOf": [schema["additionalProperties"], TEMPLATE]}
+    elif field.type == "attributes":  # said outright, so a form offers to add entries
+        schema["additionalProperties"] = True
     if field.type == "datetime":  # its branches (unix seconds, ISO) sit beside the template's
         branches = schema.pop("anyOf")
         return {**outer, **schema, "anyOf": [*branches, TEMPLATE]}

@@ -71,6 +71,8 @@ def test_every_field_renders_with_labelled_dropdowns(action, harness, connector,
         assert "must be a CIO ID" not in harness.inner_text("#jsonforms")
     if "timestamp" in schema["properties"]:
         assert selects["root_timestamp__anyof_select"] == ["Unix seconds", "ISO-8601 date-time", "Template"]
+    if "mappings" in schema["properties"]:  # free-form attributes: RJSF offers to add entries
+        assert harness.locator("#rjsf fieldset#root_mappings button.btn-add").count() == 1
     if with_segments:
         assert selects["root_segment"][1:] == [s["label"] for s in segments]
         assert len(segments) == 3

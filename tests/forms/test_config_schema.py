@@ -82,6 +82,8 @@ def test_the_value_branch_is_the_input_schemas_field(connector):
                 values = typed.pop("additionalProperties")
                 assert config["anyOf"][0].pop("additionalProperties") == {"anyOf": [values, TEMPLATE]}
                 assert config["anyOf"] == [{"title": "Value", **typed}, TEMPLATE]
+            elif field.type == "attributes":  # free values: said outright, so a form offers to add entries
+                assert config["anyOf"] == [{"title": "Value", **typed, "additionalProperties": True}, TEMPLATE]
             else:
                 assert config["anyOf"] == [{"title": "Value", **typed}, TEMPLATE], (name, field.key)
 
