@@ -9,7 +9,7 @@ from typing import Any
 
 from .limits import UNIX_SECONDS_MAX
 from .timestamps import ISO_DATETIME_PATTERN
-from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule
+from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule, Then
 from .patterns import portable_pattern
 from .keywords import MAX_BYTES, MESSAGE, TIMESTAMP
 
@@ -21,6 +21,7 @@ __all__ = [
     "action_schema",
     "connection_schema",
     "field_schema",
+    "portable_schema",
     "render_schemas",
     "write_schemas",
 ]
@@ -63,6 +64,13 @@ def _constraints(c: Constraints) -> dict[str, Any]:
     return out
 
 
+def _with_max_length(schema: dict[str, Any]) -> dict[str, Any]:
+    """A string of N UTF-8 bytes has at most N characters: say so in a keyword every browser checks."""
+    if MAX_BYTES in schema and "maxLength" not in schema:
+        schema["maxLength"] = schema[MAX_BYTES]
+    return schema
+
+
 def _typed(field: Field) -> dict[str, Any]:
     kind = field.type
     c = field.constraints
@@ -74,20 +82,21 @@ def _typed(field: Field) -> dict[str, Any]:
             "oneOf": [{"const": ch.value, "title": ch.label} for ch in field.choices or ()],
         }
     if kind == "email":
-        return {"type": "string", "format": "email", "pattern": EMAIL_PATTERN, MESSAGE: "must be an email address", **_constraints(c)}
+        email = {"type": "string", "format": "email", "pattern": EMAIL_PATTERN, MESSAGE: "must be an email address"}
+        return _with_max_length({**email, **_constraints(c)})
     if kind == "url":
-        return {
+        return _with_max_length({
             "type": "string",
             "format": "uri-reference",
             "pattern": URL_PATTERN,
             MESSAGE: "must be an http(s) URL or a path starting with /",
             **_constraints(c),
-        }
+        })
     if kind == "datetime":
         return {
             "anyOf": [
-                {"type": "integer", "minimum": 0, "maximum": UNIX_SECONDS_MAX},
-                {"type": "string", "pattern": ISO_DATETIME_PATTERN},
+                {"title": "Unix seconds", "type": "integer", "minimum": 0, "maximum": UNIX_SECONDS_MAX},
+                {"title": "ISO-8601 date-time", "type": "string", "pattern": ISO_DATETIME_PATTERN},
             ],
             TIMESTAMP: True,
             MESSAGE: "must be an ISO-8601 date-time (2024-05-01T12:00:00Z) or unix seconds (not milliseconds)",
@@ -97,7 +106,7 @@ def _typed(field: Field) -> dict[str, Any]:
         names: dict[str, Any] = {"minLength": 1}
         if c.key_max_bytes:
             names[MAX_BYTES] = c.key_max_bytes
-        schema["propertyNames"] = names
+        schema["propertyNames"] = _with_max_length(names)
         if c.value_max_bytes:
             schema["additionalProperties"] = {MAX_BYTES: c.value_max_bytes}
         if c.max_properties:
@@ -107,7 +116,8 @@ def _typed(field: Field) -> dict[str, Any]:
         return schema
     if kind == "object":
         return _object(field.fields or ())
-    return {"type": kind, **_constraints(c)}
+    typed = {"type": kind, **_constraints(c)}
+    return _with_max_length(typed) if kind == "string" else typed
 
 
 def field_schema(field: Field) -> dict[str, Any]:
@@ -147,24 +157,32 @@ def _rule(rule: Rule) -> dict[str, Any]:
     when, then = rule.when, rule.then
     return {
         "if": {"properties": {when.field: {"const": when.equals}}, "required": [when.field]},
-        "then": {"properties": {then.field: {**_constraints(then.constraints), MESSAGE: then.message}}},
+        "then": {"properties": {then.field: _rule_constraints(then)}},
     }
 
 
-def _portable(schema: Any) -> Any:
+def _rule_constraints(then: Then) -> dict[str, Any]:
+    """Ajv's strict mode wants the type beside string keywords; the field's own type still decides."""
+    c = then.constraints
+    texts = (c.format, c.pattern, c.min_length, c.max_length)
+    typed = {"type": "string"} if any(v is not None for v in texts) else {}
+    return {**typed, **_constraints(c), MESSAGE: then.message}
+
+
+def portable_schema(schema: Any) -> Any:
     """Every ``pattern`` spelled so Python, Rust and JavaScript engines read it alike."""
     if isinstance(schema, dict):
         return {
-            key: portable_pattern(value) if key == "pattern" and isinstance(value, str) else _portable(value)
+            key: portable_pattern(value) if key == "pattern" and isinstance(value, str) else portable_schema(value)
             for key, value in schema.items()
         }
     if isinstance(schema, list):
-        return [_portable(item) for item in schema]
+        return [portable_schema(item) for item in schema]
     return schema
 
 
 def action_schema(connector: ConnectorManifest, action: ActionManifest) -> dict[str, Any]:
-    return _portable({
+    return portable_schema({
         "$schema": DRAFT,
         "$id": f"urn:cio-connector:{connector.id}:action:{action.name}",
         "title": action.title,
@@ -176,7 +194,7 @@ def action_schema(connector: ConnectorManifest, action: ActionManifest) -> dict[
 
 
 def connection_schema(connector: ConnectorManifest) -> dict[str, Any]:
-    return _portable({
+    return portable_schema({
         "$schema": DRAFT,
         "$id": f"urn:cio-connector:{connector.id}:connection",
         "title": f"{connector.name} connection",
@@ -188,9 +206,12 @@ def connection_schema(connector: ConnectorManifest) -> dict[str, Any]:
 
 def render_schemas(connector: ConnectorManifest, actions: Iterable[ActionManifest]) -> dict[str, str]:
     """Every generated file, relative to ``schemas/``, as the exact text to commit."""
+    from .forms.config_schema import config_schema  # stored configs and forms (issue 11)
+
     files = {"connection.json": _dump(connection_schema(connector))}
     for action in actions:
         files[f"actions/{action.name}.json"] = _dump(action_schema(connector, action))
+        files[f"config/{action.name}.json"] = _dump(config_schema(connector, action))
     return files
 
 
@@ -203,10 +224,11 @@ def write_schemas(folder: Path, files: dict[str, str]) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             changed.append(name)
-    for stale in (folder / "actions").glob("*.json"):
-        if f"actions/{stale.name}" not in files:
+    for stale in [*(folder / "actions").glob("*.json"), *(folder / "config").glob("*.json")]:
+        name = f"{stale.parent.name}/{stale.name}"
+        if name not in files:
             stale.unlink()
-            changed.append(f"actions/{stale.name} (removed)")
+            changed.append(f"{name} (removed)")
     return changed
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "size_in_bytes",
 ]
 
+
 def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
     message = max_bytes_message(limit, instance)
     if message is not None:
@@ -52,14 +53,23 @@ def _over_limit(instance: str, schema: Mapping) -> bool:
     return any(isinstance(limit, int) and len(instance) > limit for limit in limits)
 
 
+def _max_length(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
+    """``maxLength`` beside ``x-maxBytes`` is the browser's copy of the byte limit: report the bytes only."""
+    if schema.get(MAX_BYTES, limit + 1) <= limit:
+        return
+    yield from _MAX_LENGTH(validator, limit, instance, schema)
+
+
 def _timestamp(validator: Any, enabled: bool, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
     message = timestamp_message(instance) if enabled else None
     if message is not None:
         yield ValidationError(message)
 
 
+_MAX_LENGTH = Draft202012Validator.VALIDATORS["maxLength"]
 _Validator = validators.extend(
-    Draft202012Validator, {MAX_BYTES: _max_bytes, "pattern": _pattern, TIMESTAMP: _timestamp}
+    Draft202012Validator,
+    {MAX_BYTES: _max_bytes, "pattern": _pattern, TIMESTAMP: _timestamp, "maxLength": _max_length},
 )
 
 # Patterns check a date-time's shape; only a calendar knows that 2024-02-30 does not exist.
