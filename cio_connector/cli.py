@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run every action against an in-process sandbox")
     demo.add_argument("--region", choices=["us", "eu"], default="us")
     demo.set_defaults(run=_demo)
+    from .host.commands import add_commands  # serve, spec, check, options, execute
+
+    add_commands(sub, _port)
     return parser
 
 

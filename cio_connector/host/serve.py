@@ -1,0 +1,91 @@
+"""``cio-connector serve``: the integration server in the foreground, optionally with a sandbox beside it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Iterable
+from contextlib import ExitStack
+from typing import Any, TextIO
+
+__all__ = ["TOKEN_ENV", "sandbox_connection", "serve"]
+
+TOKEN_ENV = "CIO_CONNECTOR_TOKEN"
+
+
+def sandbox_connection(sandbox: Any) -> dict[str, Any]:
+    """The connection a form page starts with when the sandbox runs in-process."""
+    creds = sandbox.credentials
+    return {
+        "region": sandbox.region,
+        "site_id": creds.site_id,
+        "track_api_key": creds.track_api_key,
+        "app_api_key": creds.app_api_key,
+        "endpoints": sandbox.endpoints(),
+    }
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    token: str | None = None,
+    sandbox: bool = False,
+    allow_custom_endpoints: bool = False,
+    routers: Iterable[Any] = (),
+    out: TextIO | None = None,
+) -> int:
+    """Bind first (so ``--port 0`` can print the real port), say where, then serve until Ctrl-C or SIGTERM."""
+    import uvicorn
+
+    from .server import create_app
+
+    out = out or sys.stdout
+    token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+    with ExitStack() as stack:
+        default_connection = None
+        if sandbox:
+            from ..sandbox import SandboxServer
+            from ..sandbox.server import describe
+
+            server = stack.enter_context(SandboxServer(region="us"))
+            default_connection = sandbox_connection(server)
+        try:
+            sock = _listen(host, port)
+        except OSError as exc:
+            print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        stack.callback(sock.close)
+        app = create_app(
+            token=token, routers=routers, allow_custom_endpoints=allow_custom_endpoints, default_connection=default_connection
+        )
+        url = _url(host, sock.getsockname()[1])
+        print(f"cio-connector integration server listening on {url}", file=out)
+        print(f"  GET {url}/manifest   POST {url}/authenticate   docs: {url}/docs", file=out)
+        needed = f"required (Authorization: Bearer ..., from --token or ${TOKEN_ENV})" if token else "none"
+        print(f"  token: {needed}", file=out)
+        if sandbox:
+            print(describe(server), file=out)
+        out.flush()
+        config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        uvicorn.Server(config).run(sockets=[sock])
+    return 0
