@@ -63,7 +63,10 @@ def test_the_connection_form_labels_the_region_and_hides_secrets_and_endpoints(m
 @pytest.mark.parametrize("action", ["add_customer_to_segment", "remove_customer_from_segment"])
 def test_the_segment_is_an_autocomplete_of_manual_segments(manifest, action):
     form = manifest["actions"][action]["config"]
-    assert form["uiSchema"]["segment"] == {"ui:widget": AUTOCOMPLETE_WIDGET, "ui:options": {"slug": "segments", "params": {"type": "manual"}}}
+    assert form["uiSchema"]["segment"] == {
+        "ui:widget": AUTOCOMPLETE_WIDGET,
+        "ui:options": {"slug": "segments", "params": {"type": "manual"}},
+    }
     # Cargo's autocomplete values are strings: the form takes the id as digits
     assert form["jsonSchema"]["properties"]["segment"]["type"] == "string"
     (entry,) = [a for a in manifest["autocompletes"] if a["slug"] == "segments"]
@@ -76,14 +79,20 @@ def test_the_segment_is_an_autocomplete_of_manual_segments(manifest, action):
 def test_the_matching_field_is_a_labelled_dropdown(manifest):
     form = manifest["actions"]["upsert_customer"]["config"]
     field = form["jsonSchema"]["properties"]["matching_field"]
-    assert field["oneOf"] == [{"const": "id", "title": "External ID"}, {"const": "email", "title": "Email"}, {"const": "cio_id", "title": "CIO ID"}]
+    assert field["oneOf"] == [
+        {"const": "id", "title": "External ID"},
+        {"const": "email", "title": "Email"},
+        {"const": "cio_id", "title": "CIO ID"},
+    ]
     assert form["uiSchema"]["matching_field"] == {"ui:widget": "select"}
 
 
 def test_values_from_workflow_data_are_expressions_and_their_rules_are_checked_at_execute(manifest):
     form = manifest["actions"]["upsert_customer"]["config"]
     assert form["jsonSchema"]["properties"]["matching_value"] == {
-        "$ref": EXPRESSION_REF, "title": "Matching Value", "description": "The value to identify the customer.",
+        "$ref": EXPRESSION_REF,
+        "title": "Matching Value",
+        "description": "The value to identify the customer.",
     }
     assert form["uiSchema"]["matching_value"] == {"ui:widget": EXPRESSION_WIDGET}
     # "must be an email when Email" would judge the expression, not its value: not in the form

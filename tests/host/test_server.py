@@ -112,7 +112,12 @@ def test_authenticate_names_the_right_region(client, eu_sandbox):
 
 
 def test_authenticate_lists_every_problem_of_a_malformed_connection_and_sends_nothing(client, sandbox):
-    config = {"region": "mars", "site_id": "", "track_api_key": "has space", "endpoints": {"track": "https://evil.example", "app": "x"}}
+    config = {
+        "region": "mars",
+        "site_id": "",
+        "track_api_key": "has space",
+        "endpoints": {"track": "https://evil.example", "app": "x"},
+    }
     body = client.post("/authenticate", json=envelope(config)).json()
     assert body["outcome"] == "error"
     for words in ("Region", "Site ID", "Track API Key", "App API Key"):
@@ -136,7 +141,11 @@ def test_segment_autocomplete_lists_manual_segments_by_name(client, sandbox, con
     answer = client.post("/autocomplete", json=envelope(connection, slug="segments", params={"type": "manual"}))
     assert answer.status_code == 200
     results = answer.json()["results"]
-    assert results == [{"label": "Beta testers", "value": "2"}, {"label": "Churn risk", "value": "3"}, {"label": "VIP customers", "value": "1"}]
+    assert results == [
+        {"label": "Beta testers", "value": "2"},
+        {"label": "Churn risk", "value": "3"},
+        {"label": "VIP customers", "value": "1"},
+    ]
 
 
 def test_autocomplete_of_an_unknown_slug_is_a_404_and_of_unused_params_a_400(client, sandbox, connection):
@@ -231,7 +240,10 @@ def test_an_unknown_action_is_a_404(client, connection):
 
 
 def test_a_customerio_refusal_is_a_502_saying_what_it_said(client, sandbox, connection):
-    answer = client.post("/actions/add_customer_to_segment/execute", json=envelope(connection, config={**CONFIGS["add_customer_to_segment"], "segment": "4"}))
+    answer = client.post(
+        "/actions/add_customer_to_segment/execute",
+        json=envelope(connection, config={**CONFIGS["add_customer_to_segment"], "segment": "4"}),
+    )
     body = answer.json()
     assert answer.status_code == 502 and body["retryable"] is False and body["status"] >= 400
     assert "Customer.io refused the request" in body["errorMessage"]
@@ -239,9 +251,15 @@ def test_a_customerio_refusal_is_a_502_saying_what_it_said(client, sandbox, conn
 
 
 def test_execute_with_refused_credentials_or_the_wrong_region_is_a_502(client, sandbox, eu_sandbox):
-    answer = client.post("/actions/upsert_customer/execute", json=envelope(connection_for(sandbox, track_api_key="nope"), config=CONFIGS["upsert_customer"]))
+    answer = client.post(
+        "/actions/upsert_customer/execute",
+        json=envelope(connection_for(sandbox, track_api_key="nope"), config=CONFIGS["upsert_customer"]),
+    )
     assert answer.status_code == 502 and "refused the connection" in answer.json()["errorMessage"]
-    answer = client.post("/actions/upsert_customer/execute", json=envelope(connection_for(eu_sandbox, region="us"), config=CONFIGS["upsert_customer"]))
+    answer = client.post(
+        "/actions/upsert_customer/execute",
+        json=envelope(connection_for(eu_sandbox, region="us"), config=CONFIGS["upsert_customer"]),
+    )
     assert answer.status_code == 502 and "EU" in answer.json()["errorMessage"]
 
 
@@ -259,11 +277,18 @@ def test_a_customerio_outage_is_a_503_with_retry_after(client, sandbox, connecti
 
 def test_custom_endpoints_beyond_loopback_are_refused_unless_the_host_allows_them(connector, sandbox):
     remote = connection_for(sandbox, endpoints={"track": "https://cio.example.com", "app": "https://cio.example.com"})
-    answer = AsgiClient(create_app(connector)).post("/actions/upsert_customer/execute", json=envelope(remote, config=CONFIGS["upsert_customer"]))
+    answer = AsgiClient(create_app(connector)).post(
+        "/actions/upsert_customer/execute", json=envelope(remote, config=CONFIGS["upsert_customer"])
+    )
     assert answer.status_code == 400
-    assert {p["path"] for p in answer.json()["problems"]} == {"$.connector.config.endpoints.track", "$.connector.config.endpoints.app"}
+    assert {p["path"] for p in answer.json()["problems"]} == {
+        "$.connector.config.endpoints.track",
+        "$.connector.config.endpoints.app",
+    }
     allowed = AsgiClient(create_app(connector, allow_custom_endpoints=True))
-    dry = allowed.post("/actions/upsert_customer/execute", json=envelope(remote, config=CONFIGS["upsert_customer"], isDryExecution=True))
+    dry = allowed.post(
+        "/actions/upsert_customer/execute", json=envelope(remote, config=CONFIGS["upsert_customer"], isDryExecution=True)
+    )
     assert dry.status_code == 200 and dry.json()["data"]["request"]["url"] == "https://cio.example.com/api/v2/entity"
 
 
