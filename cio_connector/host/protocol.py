@@ -17,7 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
-from ..errors import ApiError, AuthenticationError, CioConnectorError, InputError, Problem, RegionMismatchError, RetryableApiError
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    CioConnectorError,
+    InputError,
+    Problem,
+    RegionMismatchError,
+    RetryableApiError,
+)
 from ..runtime import Connector, load_connector
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "Outcome", "check", "emit", "execute", "options", "usage"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -39,6 +40,13 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _url(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
@@ -60,7 +68,7 @@ def serve(
     from .server import create_app
 
     out = out or sys.stdout
-    token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+    token = token or os.environ.get(TOKEN_ENV) or None
     with ExitStack() as stack:
         default_connection = None
         if sandbox:
@@ -79,6 +87,9 @@ def serve(
             token=token, routers=routers, allow_custom_endpoints=allow_custom_endpoints, default_connection=default_connection
         )
         url = _url(host, sock.getsockname()[1])
+        if token is None and not _loopback(host):
+            warning = f"warning: {host} is reachable from other machines and no token is set (--token or ${TOKEN_ENV})"
+            print(warning, file=sys.stderr)
         print(f"cio-connector integration server listening on {url}", file=out)
         print(f"  GET {url}/manifest   POST {url}/authenticate   docs: {url}/docs", file=out)
         needed = f"required (Authorization: Bearer ..., from --token or ${TOKEN_ENV})" if token else "none"
@@ -86,6 +97,6 @@ def serve(
         if sandbox:
             print(describe(server), file=out)
         out.flush()
-        config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
         uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -13,7 +13,8 @@ Answers, by what the caller does next:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -22,10 +23,19 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import ApiError, AuthenticationError, InputError, Problem, RegionMismatchError, RetryableApiError
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    ConnectionConfigError,
+    InputError,
+    Problem,
+    RegionMismatchError,
+    RetryableApiError,
+)
 from ..http import AsyncCioClient, RetryPolicy
 from ..runtime import Connector, load_connector
 from .cargo import cargo_manifest, coerce_config, known_autocompletes, option_field
+from .clients import ClientPool
 from .middleware import DEFAULT_MAX_BODY_BYTES, Guard, logger
 from .models import (
     AuthenticatePayload,
@@ -105,12 +115,12 @@ class _Routes:
     def __init__(self, connector: Connector, allow_custom_endpoints: bool, retry: RetryPolicy | None) -> None:
         self.connector = connector
         self.allow = allow_custom_endpoints
-        self.retry = retry
+        self.clients = ClientPool(retry=retry)
         self.manifest = cargo_manifest(connector)
 
     def _client(self, connection: Mapping[str, Any]) -> AsyncCioClient:
-        """A client for one call, with the host's retry policy (call after the connection is validated)."""
-        return AsyncCioClient(self.connector.connection(dict(connection), allow_custom_endpoints=self.allow), retry=self.retry)
+        """The kept client of a connection, with the host's retry policy (call after the connection is validated)."""
+        return self.clients.get(self.connector.connection(dict(connection), allow_custom_endpoints=self.allow))
 
     def health(self) -> Health:
         m = self.connector.manifest
@@ -125,8 +135,8 @@ class _Routes:
         if problems:
             return _unauthenticated(_sentence("invalid connection", problems))
         connection = dict(payload.connector.config)
-        async with self._client(connection) as client:
-            report = await self.connector.acheck_connection(connection, client=client, allow_custom_endpoints=self.allow)
+        client = self._client(connection)
+        report = await self.connector.acheck_connection(connection, client=client, allow_custom_endpoints=self.allow)
         if report.ok:
             return AuthenticateResult(outcome="success")
         return _unauthenticated("; ".join(check.message for check in report.checks if not check.ok))
@@ -143,10 +153,10 @@ class _Routes:
         if problems:
             raise _invalid("invalid connection", problems)
         try:
-            async with self._client(payload.connector.config) as client:
-                options = await self.connector.aoptions(
-                    target.action, target.field, dict(payload.connector.config), client=client, allow_custom_endpoints=self.allow
-                )
+            connection = dict(payload.connector.config)
+            options = await self.connector.aoptions(
+                target.action, target.field, connection, client=self._client(connection), allow_custom_endpoints=self.allow
+            )
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
             raise _from_api(exc) from None
         return AutocompleteResult(results=[AutocompleteResultItem(label=o["label"], value=str(o["value"])) for o in options])
@@ -156,18 +166,18 @@ class _Routes:
             raise HostError(404, f"unknown action {slug!r}; known actions: {', '.join(self.connector.actions)}")
         config = coerce_config(self.connector, slug, payload.config)
         connection = dict(payload.connector.config)
-        problems = [*_problems(self.connector.validate(slug, config), CONFIG), *self._connection_problems(connection)]
-        if problems:
-            raise _invalid(f"invalid input for {slug}, nothing was sent", problems)
+        dry = payload.isDryExecution
         try:
-            async with self._client(connection) as client:
-                result = await self.connector.aexecute(
-                    slug, config, connection, dry_run=payload.isDryExecution, client=client, allow_custom_endpoints=self.allow
-                )
-        except InputError as exc:  # only a value that rendering changed can still fail here
-            raise _invalid(f"invalid input for {slug}, nothing was sent", _problems(exc.problems, CONFIG)) from None
+            client = None if dry else self._client(connection)
+            result = await self.connector.aexecute(
+                slug, config, connection, dry_run=dry, client=client, allow_custom_endpoints=self.allow
+            )
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
             raise _from_api(exc) from None
+        except (InputError, ConnectionConfigError) as exc:
+            # The happy path validates once (inside aexecute); a failure lists config and connection together.
+            problems = [*_problems(self.connector.validate(slug, config), CONFIG), *self._connection_problems(connection)]
+            raise _invalid(f"invalid input for {slug}, nothing was sent", problems or _problems(exc.problems, CONFIG)) from None
         title = self.connector.actions[slug].manifest.title
         request = result.request
         if result.dry_run:
@@ -196,7 +206,13 @@ def create_app(
     """
     connector = connector or load_connector()
     routes = _Routes(connector, allow_custom_endpoints, retry)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await routes.clients.aclose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title=f"{connector.manifest.name} integration (Cargo custom-integration contract)",
         version=__version__,
         description=__doc__,

@@ -149,3 +149,17 @@ def test_a_bad_config_is_a_400_with_every_problem_and_nothing_reaches_the_sandbo
         "$.config.colour",
     }
     assert reached(fresh) == []
+
+
+def test_serve_with_the_sandbox_beside_it_needs_nothing_else():
+    process, lines = _start("serve", "--port", "0", "--sandbox", ready="Press Ctrl-C")
+    try:
+        host_url = re.search(r"integration server listening on (http://\S+)", "\n".join(lines)).group(1)  # type: ignore[union-attr]
+        sandbox_url = re.search(r"sandbox listening on (http://\S+)", "\n".join(lines)).group(1)  # type: ignore[union-attr]
+        assert "token: none" in "\n".join(lines)
+        creds = {key: value for key, value in (line.split() for line in lines if re.match(r"\s+(site_id|\w+_api_key)\s", line))}
+        conn = connection({"url": sandbox_url, **creds})
+        answer = httpx.post(f"{host_url}/authenticate", json=envelope(conn), timeout=30)
+        assert answer.json() == {"outcome": "success"}
+    finally:
+        _stop(process)
