@@ -25,6 +25,7 @@ class ClientPool:
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OrderedDict[Connection, AsyncCioClient]] = (
             weakref.WeakKeyDictionary()
         )
+        self._closing: set[asyncio.Task[None]] = set()  # held, so a dropped client's close is not collected mid-way
 
     def get(self, connection: Connection) -> AsyncCioClient:
         clients = self._loops.setdefault(asyncio.get_running_loop(), OrderedDict())
@@ -33,12 +34,15 @@ class ClientPool:
             client = clients[connection] = AsyncCioClient(connection, retry=self.retry)
             while len(clients) > self.size:
                 _, oldest = clients.popitem(last=False)
-                asyncio.get_running_loop().create_task(oldest.aclose())
+                task = asyncio.get_running_loop().create_task(oldest.aclose())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
         clients.move_to_end(connection)
         return client
 
     async def aclose(self) -> None:
-        """Close this loop's clients (the server's shutdown)."""
+        """Close this loop's clients and wait for dropped ones to finish closing (the server's shutdown)."""
         clients = self._loops.pop(asyncio.get_running_loop(), OrderedDict())
         for client in clients.values():
             await client.aclose()
+        await asyncio.gather(*self._closing)
