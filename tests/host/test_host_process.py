@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -64,6 +65,7 @@ def host() -> Iterator[httpx.Client]:
     env = {**os.environ, "CIO_CONNECTOR_TOKEN": TOKEN}
     process, lines = _start("serve", "--port", "0", ready="listening on", env=env)
     try:
+        assert TOKEN not in "".join(lines)
         url = re.search(r"listening on (http://\S+)", lines[-1]).group(1)  # type: ignore[union-attr]
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
             yield client
@@ -163,3 +165,18 @@ def test_serve_with_the_sandbox_beside_it_needs_nothing_else():
         assert answer.json() == {"outcome": "success"}
     finally:
         _stop(process)
+
+
+def test_serve_exits_1_when_the_port_is_taken_and_2_on_usage_errors():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        result = subprocess.run(
+            [sys.executable, "-m", "cio_connector.cli", "serve", "--port", port], capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "cio_connector.cli", "serve", "--port", "70000"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and "not a port" in result.stderr

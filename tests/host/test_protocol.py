@@ -184,7 +184,8 @@ def test_execute_usage_errors_exit_2(capsys, files):
 def test_execute_refused_by_customerio_exits_3_saying_what_it_said(capsys, files, sandbox, eu_sandbox):
     dynamic = files("config", {"matching_field": "email", "matching_value": EMAIL, "segment": 4})
     code, doc, _ = run(capsys, "execute", "add_customer_to_segment", "--config", dynamic, "--connection", files.connection)
-    assert (code, doc["outcome"], doc["retryable"]) == (3, "refused", False) and doc["status"] >= 400
+    assert (code, doc["outcome"], doc["retryable"], doc["status"]) == (3, "refused", False, 400)
+    assert "segment 4 is data-driven" in doc["message"]
     bad_key = files("bad", connection_for(sandbox, track_api_key="nope"))
     code, doc, _ = run(
         capsys, "execute", "upsert_customer", "--config", files("c", CONFIGS["upsert_customer"]), "--connection", bad_key

@@ -246,7 +246,8 @@ def test_a_customerio_refusal_is_a_502_saying_what_it_said(client, sandbox, conn
     )
     body = answer.json()
     assert answer.status_code == 502 and body["retryable"] is False and body["status"] >= 400
-    assert "Customer.io refused the request" in body["errorMessage"]
+    assert body["errorMessage"].startswith("Customer.io refused the request")
+    assert "segment 4 is data-driven; only manual segments can be changed" in body["errorMessage"]  # its own words
     assert len(sent(sandbox)) == 1
 
 
