@@ -117,6 +117,8 @@ class AuthenticatePayload(_Payload):
 
 
 class AutocompletePayload(_Payload):
+    """``value`` (what the user typed) is accepted and not used: a workspace's manual segments are few."""
+
     connector: ConnectorRef
     slug: str
     params: JsonObject = Field(default_factory=dict)

@@ -177,7 +177,8 @@ class _Routes:
         except (InputError, ConnectionConfigError) as exc:
             # The happy path validates once (inside aexecute); a failure lists config and connection together.
             problems = [*_problems(self.connector.validate(slug, config), CONFIG), *self._connection_problems(connection)]
-            raise _invalid(f"invalid input for {slug}, nothing was sent", problems or _problems(exc.problems, CONFIG)) from None
+            under = CONNECTION if isinstance(exc, ConnectionConfigError) else CONFIG
+            raise _invalid(f"invalid input for {slug}, nothing was sent", problems or _problems(exc.problems, under)) from None
         title = self.connector.actions[slug].manifest.title
         request = result.request
         if result.dry_run:

@@ -316,3 +316,12 @@ def test_extra_routers_are_mounted_and_see_the_default_connection(connector, san
 
     app = create_app(connector, routers=[page], default_connection=connection_for(sandbox))
     assert AsgiClient(app).get("/form").json() == {"connection_region": "us"}
+
+
+def test_a_template_left_in_a_config_is_a_400_not_a_send(client, sandbox, connection):
+    # Cargo evaluates its own expressions first; one of ours reaching execute has no record to read
+    config = {"matching_field": "email", "matching_value": "{{ record.email }}"}
+    answer = client.post("/actions/upsert_customer/execute", json=envelope(connection, config=config))
+    assert answer.status_code == 400
+    assert [p["path"] for p in answer.json()["problems"]] == ["$.config.matching_value"]
+    assert sent(sandbox) == []
