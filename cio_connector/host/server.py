@@ -55,16 +55,19 @@ __all__ = ["HostError", "create_app"]
 
 CONFIG = "$.config"
 CONNECTION = "$.connector.config"
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text}
-    for status, text in {
-        400: "invalid body, config or connection (every problem; nothing sent)",
-        401: "missing or wrong token",
-        404: "unknown action or autocomplete",
-        502: "Customer.io refused",
-        503: "Customer.io failed for now; retry",
-    }.items()
+_ERROR_TEXT = {
+    400: "invalid body, config or connection (every problem; nothing sent)",
+    401: "missing or wrong token",
+    404: "unknown action or autocomplete",
+    413: "request body too large",
+    502: "Customer.io refused",
+    503: "Customer.io failed for now; retry",
 }
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entries of the error answers a route can give."""
+    return {status: {"model": ErrorBody, "description": _ERROR_TEXT[status]} for status in statuses}
 
 
 class HostError(Exception):
@@ -227,21 +230,36 @@ def create_app(
     )
     app.add_api_route(
         "/authenticate", routes.authenticate, methods=["POST"], response_model=AuthenticateResult,
-        response_model_exclude_none=True, responses=_ERRORS,
+        response_model_exclude_none=True, responses=_errors(400, 401, 413),
     )
     app.add_api_route(
         "/autocomplete", routes.autocomplete, methods=["POST"], response_model=AutocompleteResult,
-        response_model_exclude_none=True, responses=_ERRORS,
+        response_model_exclude_none=True, responses=_errors(400, 401, 404, 413, 502, 503),
     )
     app.add_api_route(
         "/actions/{slug}/execute", routes.execute, methods=["POST"], response_model=ExecuteResult,
-        response_model_exclude_none=True, responses=_ERRORS,
+        response_model_exclude_none=True, responses=_errors(400, 401, 404, 413, 502, 503),
     )
     for router in routers:
         app.include_router(router)
     _handle_errors(app)
+    _document_400_not_422(app)
     app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes)
     return app
+
+
+def _document_400_not_422(app: FastAPI) -> None:
+    """FastAPI documents a 422 for every body; this app answers a body that breaks the contract with 400."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # FastAPI caches it; popping again is a no-op
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _handle_errors(app: FastAPI) -> None:

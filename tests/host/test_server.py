@@ -42,7 +42,8 @@ def test_the_openapi_document_describes_the_contract(client):
     document = client.get("/openapi.json").json()
     assert set(document["paths"]) >= {"/manifest", "/authenticate", "/autocomplete", "/actions/{slug}/execute", "/health"}
     execute = document["paths"]["/actions/{slug}/execute"]["post"]
-    assert {"200", "400", "404", "502", "503"} <= set(execute["responses"])
+    assert set(execute["responses"]) == {"200", "400", "401", "404", "413", "502", "503"}
+    assert set(document["paths"]["/authenticate"]["post"]["responses"]) == {"200", "400", "401", "413"}
     assert {"IntegrationManifest", "ExecutePayload", "ExecuteResult", "ErrorBody"} <= set(document["components"]["schemas"])
 
 
