@@ -186,10 +186,11 @@ def test_execute_refused_by_customerio_exits_3_saying_what_it_said(capsys, files
     code, doc, _ = run(capsys, "execute", "add_customer_to_segment", "--config", dynamic, "--connection", files.connection)
     assert (code, doc["outcome"], doc["retryable"], doc["status"]) == (3, "refused", False, 400)
     assert "segment 4 is data-driven" in doc["message"]
-    bad_key = files("bad", connection_for(sandbox, track_api_key="nope"))
-    code, doc, _ = run(
+    bad_key = files("bad", connection_for(sandbox, track_api_key="trk-SECRET-0c1d"))
+    code, doc, err = run(
         capsys, "execute", "upsert_customer", "--config", files("c", CONFIGS["upsert_customer"]), "--connection", bad_key
     )
+    assert "trk-SECRET-0c1d" not in json.dumps(doc) + err
     assert (code, doc["status"]) == (3, 401)
     wrong = files("wrong", connection_for(eu_sandbox, region="us"))
     code, doc, _ = run(
