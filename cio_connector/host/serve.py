@@ -72,8 +72,12 @@ def serve(
     with ExitStack() as stack:
         default_connection = None
         if sandbox:
-            from ..sandbox import SandboxServer
-            from ..sandbox.server import describe
+            try:
+                from ..sandbox import SandboxServer
+                from ..sandbox.server import describe
+            except ImportError as exc:
+                print(f"error: --sandbox needs the sandbox extra (pip install 'cio-connector[sandbox]'): {exc}", file=sys.stderr)
+                return 2
 
             server = stack.enter_context(SandboxServer(region="us"))
             default_connection = sandbox_connection(server)
