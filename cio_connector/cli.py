@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text, description=text)
         getattr(ci, f"add_{name}_arguments")(command)
         command.set_defaults(run=_ci)
+
+    from .host.commands import add_commands  # serve, spec, check, options, execute
+
+    add_commands(sub, _port)
     return parser
 
 

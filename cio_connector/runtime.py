@@ -108,15 +108,18 @@ class Connector:
     #: Extra ``CioClient``/``AsyncCioClient`` arguments for the connector's own clients
     #: (``verify`` for a private CA, ``timeout``, ``retry``, ``limits``).
     client_options: dict[str, Any] = field(default_factory=dict)
+    #: Clients kept per event loop (and for sync calls); the least recently used beyond go.
+    max_clients: int = 256
 
     def __post_init__(self) -> None:
         self._connections = ConnectionParser(self.manifest, self.connection_schema)
         self._plans = _Lru(256)
         self._parsed = _Lru(64)
-        self._clients: dict[Connection, CioClient] = {}
-        self._aclients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Connection, AsyncCioClient]] = (
+        self._clients: OrderedDict[Connection, CioClient] = OrderedDict()
+        self._aclients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OrderedDict[Connection, AsyncCioClient]] = (
             weakref.WeakKeyDictionary()
         )
+        self._closing: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
 
     # -- actions ---------------------------------------------------------------------------
@@ -220,29 +223,45 @@ class Connector:
 
     # -- clients -----------------------------------------------------------------------------
     def client_for(self, connection: Connection) -> CioClient:
-        """The connector's own ``CioClient`` for ``connection`` (one per connection, reused)."""
+        """The connector's own ``CioClient`` for ``connection`` (kept and reused; the least
+        recently used beyond ``max_clients`` are closed)."""
+        evicted: list[CioClient] = []
         with self._lock:
             found = self._clients.get(connection)
             if found is None:
                 found = self._clients[connection] = _http().CioClient(connection, **self.client_options)
-            return found
+                while len(self._clients) > self.max_clients:
+                    evicted.append(self._clients.popitem(last=False)[1])
+            self._clients.move_to_end(connection)
+        for client in evicted:
+            client.close()
+        return found
 
     def aclient_for(self, connection: Connection) -> AsyncCioClient:
-        """The connector's own ``AsyncCioClient`` for ``connection`` in the running event loop."""
+        """The connector's own ``AsyncCioClient`` for ``connection`` in the running event loop
+        (an httpx client's connections belong to the loop that opened them)."""
         import asyncio
 
         loop = asyncio.get_running_loop()
+        evicted: list[AsyncCioClient] = []
         with self._lock:
-            clients = self._aclients.setdefault(loop, {})
+            clients = self._aclients.setdefault(loop, OrderedDict())
             found = clients.get(connection)
             if found is None:
                 found = clients[connection] = _http().AsyncCioClient(connection, **self.client_options)
-            return found
+                while len(clients) > self.max_clients:
+                    evicted.append(clients.popitem(last=False)[1])
+            clients.move_to_end(connection)
+        for client in evicted:  # closed in the background; held so the task is not collected mid-way
+            task = loop.create_task(client.aclose())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        return found
 
     def close(self) -> None:
         """Close the connector's sync clients (async ones: ``aclose()`` in their event loop)."""
         with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
+            clients, self._clients = list(self._clients.values()), OrderedDict()
         for client in clients:
             client.close()
 
@@ -255,6 +274,7 @@ class Connector:
             clients = self._aclients.pop(asyncio.get_running_loop(), {})
         for client in clients.values():
             await client.aclose()
+        await asyncio.gather(*self._closing)
 
     def __enter__(self) -> Connector:
         return self

@@ -19,7 +19,7 @@ from ..runtime import Connector, load_connector
 from ..sandbox import SandboxServer
 from .page import ConnectionProvider, forms_router
 
-__all__ = ["FormsSandbox", "create_forms_app", "sandbox_connection"]
+__all__ = ["FormsSandbox", "create_forms_app"]
 
 
 def create_forms_app(connector: Connector, connection_provider: ConnectionProvider) -> Starlette:
@@ -29,25 +29,13 @@ def create_forms_app(connector: Connector, connection_provider: ConnectionProvid
     return Starlette(routes=[Route("/", home), *forms_router(connector, connection_provider).routes])
 
 
-def sandbox_connection(sandbox: SandboxServer) -> dict[str, Any]:
-    """The connection that reaches ``sandbox``: its credentials and its loopback endpoints."""
-    creds = sandbox.credentials
-    return {
-        "region": sandbox.region,
-        "site_id": creds.site_id,
-        "track_api_key": creds.track_api_key,
-        "app_api_key": creds.app_api_key,
-        "endpoints": sandbox.endpoints(sandbox.region),
-    }
-
-
 class FormsSandbox:
     """A sandbox and the form page wired to it, each on a free loopback port; a context manager."""
 
     def __init__(self, connector: Connector | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.connector = connector or load_connector()
         self.sandbox = SandboxServer()
-        self.app = create_forms_app(self.connector, lambda: sandbox_connection(self.sandbox))
+        self.app = create_forms_app(self.connector, lambda: self.sandbox.connection())
         self._config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(self._config)
         self._thread: threading.Thread | None = None

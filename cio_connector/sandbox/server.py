@@ -81,6 +81,21 @@ class SandboxServer:
             raise ValueError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
         return {"track": f"{self.url}/{region}", "app": f"{self.url}/{region}"}
 
+    def connection(self, region: str | None = None) -> dict[str, Any]:
+        """Connection JSON that reaches this sandbox: its credentials and loopback endpoints.
+
+        ``region`` is the one the connection claims (another than the workspace's tests the
+        region check)."""
+        creds = self.credentials
+        chosen = region or self.region
+        return {
+            "region": chosen,
+            "site_id": creds.site_id,
+            "track_api_key": creds.track_api_key,
+            "app_api_key": creds.app_api_key,
+            "endpoints": self.endpoints(chosen),
+        }
+
     def snapshot(self) -> dict[str, Any]:
         """The state as ``GET /_sandbox/state`` returns it, without HTTP."""
         return {

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from cio_connector.forms import jsonforms_connection_ui_schema, jsonforms_ui_schema, rjsf_connection_ui_schema, rjsf_ui_schema
-from cio_connector.forms.app import sandbox_connection
 from cio_connector.forms.ui_schema import with_options
 
 from .conftest import HERE, SCHEMAS
@@ -48,7 +47,7 @@ def test_every_field_renders_with_labelled_dropdowns(action, harness, connector,
     fields = connector.action(action).manifest.fields
     with_segments = any(f.options for f in fields)
     if with_segments:  # the live manual segments, as a host fills them
-        segments = connector.options(action, "segment", sandbox_connection(forms_site.sandbox))
+        segments = connector.options(action, "segment", forms_site.sandbox.connection())
         schema = with_options(schema, "segment", segments)
     data = {"matching_field": "email"} if "matching_field" in schema["properties"] else {}
     _render(harness, schema, rjsf_ui_schema(connector, action), jsonforms_ui_schema(connector, action), data)

@@ -70,6 +70,4 @@ def test_add_to_segment_picks_from_the_live_manual_segments(page, forms_site, ou
 
 
 def _connection(site):
-    from cio_connector.forms.app import sandbox_connection
-
-    return sandbox_connection(site.sandbox)
+    return site.sandbox.connection()

@@ -112,3 +112,55 @@ def test_the_installed_command_lists_the_actions(installed):
     result = _run(_bin(python.parent.parent, "cio-connector"), "actions", cwd=elsewhere, env=_clean_env())
     for name in ACTION_NAMES:
         assert name in result.stdout
+
+
+# -- the host contract, from the installed wheel (same venv; tests/host/ covers the behaviour) ----
+
+ENTRY_POINT_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group="connectors") if ep.name == "customerio"]
+    loader = found[0].load()
+    connector = loader()
+    print(json.dumps({
+        "values": sorted({ep.value for ep in found}),
+        "sites": [str(ep.dist.locate_file("")) for ep in found],
+        "module": sys.modules[loader.__module__].__file__,
+        "actions": list(connector.actions),
+    }))
+    """
+)
+
+
+def test_the_installed_wheel_is_found_through_its_entry_point(installed):
+    python, elsewhere = installed
+    out = json.loads(_run(python, "-c", ENTRY_POINT_PROBE, cwd=elsewhere, env=_clean_env()).stdout)
+    venv_dir = python.parent.parent
+    assert out["values"] == ["cio_connector:load_connector"]
+    assert any(venv_dir in Path(site).parents for site in out["sites"]), out["sites"]
+    assert venv_dir in Path(out["module"]).parents
+    assert sorted(out["actions"]) == sorted(ACTION_NAMES)
+
+
+def test_the_installed_command_speaks_the_json_protocol(installed):
+    python, elsewhere = installed
+    command = _bin(python.parent.parent, "cio-connector")
+    spec = json.loads(_run(command, "spec", cwd=elsewhere, env=_clean_env()).stdout)
+    assert sorted(spec["actions"]) == sorted(ACTION_NAMES)
+    assert spec["actions"]["add_customer_to_segment"]["options"][0]["source"] == "segments"
+
+    connection = elsewhere / "connection.json"
+    secrets = {"track_api_key": "trk-SECRET", "app_api_key": "app-SECRET"}
+    connection.write_text(json.dumps({"region": "eu", "site_id": "site-1", **secrets}))
+    config = json.dumps({"name": "purchase", "customer_id": "42", "mappings": {"total": 9}})
+    result = subprocess.run(
+        [str(command), "execute", "track_event", "--config", "-", "--connection", str(connection), "--dry-run"],
+        input=config, cwd=elsewhere, env=_clean_env(), capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["outcome"] == "dry_run"
+    assert doc["result"]["request"]["url"] == "https://track-eu.customer.io/api/v2/entity"
+    assert "SECRET" not in result.stdout

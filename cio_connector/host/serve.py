@@ -1,0 +1,105 @@
+"""``cio-connector serve``: the integration server in the foreground, optionally with a sandbox beside it."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import sys
+from collections.abc import Iterable
+from contextlib import ExitStack
+from typing import Any, TextIO
+
+__all__ = ["TOKEN_ENV", "serve"]
+
+TOKEN_ENV = "CIO_CONNECTOR_TOKEN"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    token: str | None = None,
+    sandbox: bool = False,
+    allow_custom_endpoints: bool = False,
+    routers: Iterable[Any] = (),
+    out: TextIO | None = None,
+) -> int:
+    """Bind first (so ``--port 0`` can print the real port), say where, then serve until Ctrl-C or SIGTERM."""
+    import uvicorn
+
+    from .server import create_app
+
+    out = out or sys.stdout
+    token = token or os.environ.get(TOKEN_ENV) or None
+    with ExitStack() as stack:
+        default_connection = None
+        if sandbox:
+            try:
+                from ..sandbox import SandboxServer
+                from ..sandbox.server import describe
+            except ImportError as exc:
+                print(f"error: --sandbox needs the sandbox extra (pip install 'cio-connector[sandbox]'): {exc}", file=sys.stderr)
+                return 2
+
+            server = stack.enter_context(SandboxServer(region="us"))
+            default_connection = server.connection()
+        try:
+            sock = _listen(host, port)
+        except OSError as exc:
+            print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        stack.callback(sock.close)
+        from ..runtime import load_connector
+
+        connector = load_connector()
+        if sandbox:  # the form page, filled against the in-process sandbox
+            from ..forms.page import forms_router
+
+            connection = default_connection
+            routers = [*routers, forms_router(connector, lambda: connection)]
+        app = create_app(
+            connector, token=token, routers=routers, allow_custom_endpoints=allow_custom_endpoints,
+            default_connection=default_connection,
+        )
+        url = _url(host, sock.getsockname()[1])
+        if token is None and not _loopback(host):
+            warning = f"warning: {host} is reachable from other machines and no token is set (--token or ${TOKEN_ENV})"
+            print(warning, file=sys.stderr)
+        print(f"cio-connector integration server listening on {url}", file=out)
+        print(f"  GET {url}/manifest   POST {url}/authenticate   docs: {url}/docs", file=out)
+        if sandbox:
+            print(f"  form page: {url}/forms", file=out)
+        needed = f"required (Authorization: Bearer ..., from --token or ${TOKEN_ENV})" if token else "none"
+        print(f"  token: {needed}", file=out)
+        if sandbox:
+            print(describe(server), file=out)
+        out.flush()
+        config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
+        uvicorn.Server(config).run(sockets=[sock])
+    return 0
