@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from .actions import FieldTree, check_config
 from .errors import ConnectionConfigError, Problem
+from .facts import REGIONS
 from .manifest import ConnectorManifest
 from .validation import SchemaChecker
 
@@ -96,7 +97,7 @@ class ConnectionParser:
         problems = self.problems(data, allow_custom_endpoints=allow_custom_endpoints)
         if problems:
             raise ConnectionConfigError(problems)
-        region = self.manifest.regions[data["region"]]
+        region = REGIONS[data["region"]]
         endpoints = data.get("endpoints") or {}
         return Connection(
             region=data["region"],

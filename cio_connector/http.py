@@ -18,7 +18,7 @@ from .connection import MASK, Connection
 from .errors import RetryableApiError
 from .policy import interpret, transport_error
 from .request import ApiRequest
-from .validation import compact_json
+from .jsonbytes import compact_json
 
 __all__ = [
     "ApiResponse",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 
 from .bundle import bundle_root
 from .errors import ManifestError, Problem
+from .facts import REGIONS, RegionHosts
 from .validation import SchemaChecker
 from .yamlsource import Located, PathPart, json_path, load_yaml
 
@@ -27,7 +28,6 @@ __all__ = [
     "Field",
     "FieldGroup",
     "FieldType",
-    "Region",
     "Rule",
     "load_action_manifest",
     "load_connector_manifest",
@@ -106,12 +106,6 @@ class FieldGroup(_Model):
     rules: tuple[Rule, ...] = ()
 
 
-class Region(_Model):
-    label: str
-    track: str
-    app: str
-
-
 class ConnectionSpec(_Model):
     fields: tuple[Field, ...]
 
@@ -121,11 +115,15 @@ class ConnectorManifest(_Model):
     name: str
     version: str
     description: str
-    regions: dict[str, Region]
     connection: ConnectionSpec
     field_groups: dict[str, FieldGroup] = PydanticField(default_factory=dict)
     actions: tuple[str, ...]
     source: str = ""
+
+    @property
+    def regions(self) -> Mapping[str, RegionHosts]:
+        """Customer.io's data centers and their hosts: facts, not manifest data (``facts.REGIONS``)."""
+        return REGIONS
 
 
 class ActionManifest(_Model):
@@ -269,8 +267,9 @@ def _connector_semantics(manifest: ConnectorManifest, doc: Located) -> list[Prob
     region = next((f for f in manifest.connection.fields if f.key == "region"), None)
     if region is None or region.type != "enum":
         problems.append(_problem(doc, ("connection", "fields"), "needs an enum field 'region'"))
-    elif {c.value for c in region.choices or ()} != set(manifest.regions):
-        problems.append(_problem(doc, ("connection", "fields"), "region choices must match the keys of 'regions'"))
+    elif {c.value for c in region.choices or ()} != set(REGIONS):
+        known = ", ".join(REGIONS)
+        problems.append(_problem(doc, ("connection", "fields"), f"region choices must be Customer.io's regions: {known}"))
     for name, group in manifest.field_groups.items():
         base = ("field_groups", name)
         problems += _fields_semantics(group.fields, doc, _places(group.fields, (*base, "fields")))

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from .errors import Problem
-from .validation import json_size
+from .facts import Api
+from .jsonbytes import json_size
 
 __all__ = ["Api", "ApiRequest"]
-
-Api = Literal["track", "app"]
-
 
 @dataclass(frozen=True)
 class ApiRequest:

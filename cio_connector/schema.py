@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .limits import UNIX_SECONDS_MAX
-from .timestamps import ISO_DATETIME_PATTERN
+from .facts import EMAIL_PATTERN, UNIX_SECONDS_MAX
 from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule
+from .timestamps import ISO_DATETIME_PATTERN
 from .validation import MAX_BYTES, MESSAGE, TIMESTAMP
 
 __all__ = [
@@ -29,7 +29,6 @@ OPTIONS = "x-dynamic-options"
 
 # Formats are annotations in 2020-12 and validators differ on them, so every format we rely on is
 # also spelled as a pattern: any runtime that validates our schemas reaches the same verdict.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 URL_PATTERN = r"^(https?://[^\s/?#]+[^\s]*|/[^\s]*)$"
 # [0-9], not \d: in Python's re \d also matches other scripts' digits, which no parser reads.
 

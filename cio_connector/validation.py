@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
@@ -12,11 +11,12 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from .errors import Problem
-from .limits import UNIX_SECONDS_MAX
+from .facts import UNIX_SECONDS_MAX
+from .jsonbytes import text_or_json_size
 from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
 from .yamlsource import PathPart, json_path
 
-__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "compact_json", "ecma_regex", "json_size", "size_in_bytes"]
+__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "ecma_regex"]
 
 #: Marks a date-time field: ISO strings must be real dates and fit unix seconds like the integers.
 TIMESTAMP = "x-timestamp"
@@ -27,23 +27,9 @@ MAX_BYTES = "x-maxBytes"
 MESSAGE = "x-message"
 
 
-def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
-    """``value`` as compact UTF-8 JSON: what the client sends and what size limits measure."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan).encode()
-
-
-def json_size(value: Any) -> int:
-    """Bytes of ``value`` as compact UTF-8 JSON, the way Customer.io measures payloads."""
-    return len(compact_json(value))
-
-
-def size_in_bytes(value: Any) -> int:
-    return len(value.encode()) if isinstance(value, str) else json_size(value)
-
-
 def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
     try:
-        size = size_in_bytes(instance)
+        size = text_or_json_size(instance)
     except UnicodeEncodeError:
         yield ValidationError("holds text UTF-8 cannot encode (a lone surrogate)")
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..limits import ENTITY_MAX_BYTES
+from ..facts import ENTITY_MAX_BYTES
 from ..registry import handler
 from ..request import ApiRequest
 from .identity import identifiers_for

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import Problem
-from cio_connector.limits import IDENTIFIER_MAX_BYTES
+from cio_connector.facts import IDENTIFIER_MAX_BYTES
 from cio_connector.schema import ISO_DATETIME_PATTERN
 from cio_connector.templating import is_template
 

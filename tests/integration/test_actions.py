@@ -91,11 +91,14 @@ def test_unknown_and_dynamic_segments_are_rejected_by_customerio(connector, conn
     assert data_driven.value.status == 400
 
 
+EVENT_IDS = {"id": "01HZ0000000000000000000001", "email": "01HZ0000000000000000000002", "cio_id": "01hz0000000000000000000003"}
+
+
 @pytest.mark.parametrize("shape", ["id", "email", "cio_id"])
 def test_track_event_for_each_identifier_shape(connector, conn, client, sandbox, shape):
     upsert(connector, conn, client, "id", "ev-1", email="ev@example.com")
     customer_id = {"id": "ev-1", "email": "ev@example.com", "cio_id": "cio_" + person(sandbox, "ev-1")["cio_id"]}[shape]
-    config = {"name": "purchase", "customer_id": customer_id, "mappings": {"price": 9.5}, "timestamp": 1_700_000_000, "event_id": f"01HZ{shape.upper()}"}
+    config = {"name": "purchase", "customer_id": customer_id, "mappings": {"price": 9.5}, "timestamp": 1_700_000_000, "event_id": EVENT_IDS[shape]}
     run(connector, conn, client, "track_event", config)
     run(connector, conn, client, "track_event", config)  # same event_id: Customer.io ignores the repeat
     events = sandbox.state.events("ev-1")

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cio_connector.limits import (
+from cio_connector.facts import (
     ATTRIBUTE_NAME_MAX_BYTES,
     ATTRIBUTE_VALUE_MAX_BYTES,
     BATCH_MAX_BYTES,
