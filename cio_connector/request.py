@@ -29,6 +29,8 @@ class ApiRequest:
     field_map: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     #: The largest body Customer.io accepts for this endpoint (compact JSON bytes), if it has one.
     max_body_bytes: int | None = field(default=None, compare=False)
+    #: The ``field_map`` name of what a 404 says is missing: the resource the path names (a segment).
+    not_found: str | None = field(default=None, compare=False)
 
     @property
     def idempotent(self) -> bool:

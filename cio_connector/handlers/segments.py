@@ -27,6 +27,7 @@ def segment_request(operation: str, inputs: Mapping[str, Any]) -> ApiRequest:
         query=(("id_type", id_type),),
         json={"ids": [value]},
         field_map=(("ids", "$.matching_value"), ("segment_id", "$.segment"), ("id_type", "$.matching_field")),
+        not_found="segment_id",
     )
 
 

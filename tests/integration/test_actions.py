@@ -73,6 +73,18 @@ def test_segment_membership_by_each_matching_field(connector, conn, client, sand
     assert person(sandbox, "seg-1")["segments"] == []
 
 
+@pytest.mark.parametrize("form", ["bare", "prefixed"])
+def test_segment_membership_by_cio_id_takes_either_form(connector, conn, client, sandbox, form):
+    upsert(connector, conn, client, "id", "seg-3")
+    cio_id = person(sandbox, "seg-3")["cio_id"]
+    value = cio_id if form == "bare" else f"cio_{cio_id}"
+    config = {"matching_field": "cio_id", "matching_value": value, "segment": 1}
+    run(connector, conn, client, "add_customer_to_segment", config)
+    assert person(sandbox, "seg-3")["segments"] == [1]
+    run(connector, conn, client, "remove_customer_from_segment", config)
+    assert person(sandbox, "seg-3")["segments"] == []
+
+
 def test_options_list_only_manual_segments_sorted(connector, conn, client, sandbox):
     connector.options_cache.clear()
     options = connector.options("add_customer_to_segment", "segment", conn, client=client)
@@ -86,6 +98,7 @@ def test_unknown_and_dynamic_segments_are_rejected_by_customerio(connector, conn
     with pytest.raises(FatalApiError) as unknown:
         run(connector, conn, client, "add_customer_to_segment", {"matching_field": "id", "matching_value": "seg-2", "segment": 999_999})
     assert unknown.value.status == 404
+    assert [(p.path, p.message) for p in unknown.value.problems] == [("$.segment", "segment 999999 not found")]
     with pytest.raises(FatalApiError) as data_driven:
         run(connector, conn, client, "add_customer_to_segment", {"matching_field": "id", "matching_value": "seg-2", "segment": dynamic})
     assert data_driven.value.status == 400
