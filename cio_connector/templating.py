@@ -13,6 +13,7 @@ from jinja2 import StrictUndefined, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import Problem
+from .template_errors import describe_template_error
 from .yamlsource import PathPart, json_path
 
 __all__ = ["Rendered", "is_template", "render_config", "template_locations", "to_json_value"]
@@ -94,7 +95,7 @@ def _render(value: Any, at: tuple[PathPart, ...], context: Mapping[str, Any] | N
     try:
         return _render_one(value, context)
     except TemplateError as exc:
-        problems.append(Problem(json_path(at), f"template error: {exc.message or exc}", code="template", location=at))
+        problems.append(Problem(json_path(at), f"template error: {describe_template_error(exc, value)}", code="template", location=at))
     except Exception as exc:  # a record's own __getattr__ or a filter raising: still the field's problem
         problems.append(Problem(json_path(at), f"template error: {type(exc).__name__}: {exc}", code="template", location=at))
     return value

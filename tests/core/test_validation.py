@@ -291,8 +291,8 @@ def test_prepare_raises_input_error_with_the_same_problems(connector, action, co
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({}, "template error: 'dict object' has no attribute 'email'"),
-        ({"mail": "a@b.co"}, "template error: 'dict object' has no attribute 'email'"),
+        ({}, "template error: the record has no field 'email'"),
+        ({"mail": "a@b.co"}, "template error: the record has no field 'email'"),
     ],
 )
 def test_undefined_template_variable_with_a_record(connector, record, message):
