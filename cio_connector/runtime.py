@@ -72,7 +72,7 @@ class Connector:
         """Every problem with ``config``. Without a record, templated values are checked for syntax only.
 
         Once every value is concrete, the request is built too, so a body over what the endpoint
-        accepts (Track v2's 32 KiB per entity) is reported here, not only when sending.
+        accepts (Track v2's 32,000 bytes per entity) is reported here, not only when sending.
         """
         ctx = _context(record, context)
         chosen = self.action(action)

@@ -370,7 +370,7 @@ REJECTIONS: list[tuple[str, str, str, Any, int, Shape, str]] = [
         "phone",
     ),
     (
-        "entity over 32 KiB",
+        "entity over 32,000 bytes",
         "POST",
         ENTITY,
         {**PERSON, "action": "identify", "attributes": {"x": "y" * ENTITY_MAX_BYTES}},
@@ -437,7 +437,7 @@ REJECTIONS: list[tuple[str, str, str, Any, int, Shape, str]] = [
         "too_long",
     ),
     (
-        "batch over 500 KiB",
+        "batch over 500,000 bytes",
         "POST",
         BATCH,
         {
