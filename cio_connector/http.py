@@ -16,9 +16,9 @@ import httpx
 from . import __version__
 from .connection import MASK, Connection
 from .errors import RetryableApiError
+from .jsonbytes import compact_json
 from .policy import interpret, transport_error
 from .request import ApiRequest
-from .jsonbytes import compact_json
 
 __all__ = [
     "ApiResponse",

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field as PydanticField, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field as PydanticField
 from referencing import Registry, Resource
 
 from .bundle import bundle_root
@@ -231,7 +232,8 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
         group = connector.field_groups.get(item["use"])
         if group is None:
             known = ", ".join(sorted(connector.field_groups)) or "none"
-            problems.append(_problem(doc, ("fields", index, "use"), f"unknown field group {item['use']!r}; known groups: {known}"))
+            message = f"unknown field group {item['use']!r}; known groups: {known}"
+            problems.append(_problem(doc, ("fields", index, "use"), message))
             continue
         fields.extend(f.model_dump(exclude_unset=True) for f in group.fields)
         origins.extend(("fields", index, "use") for _ in group.fields)
@@ -284,13 +286,13 @@ def _action_semantics(
     if action.name != expected_name:
         problems.append(_problem(doc, ("name",), f"must match the file name {expected_name!r}"))
     seen: set[str] = set()
-    for field, origin in zip(action.fields, origins):
+    for field, origin in zip(action.fields, origins, strict=True):
         if field.key in seen:
             where = origin if origin[-1] == "use" else (*origin, "key")
             problems.append(_problem(doc, where, f"field {field.key!r} is declared twice"))
         seen.add(field.key)
     # Fields from a group were checked with connector.yaml; only the file's own fields are new here.
-    own = [(field, origin) for field, origin in zip(action.fields, origins) if origin[-1] != "use"]
+    own = [(field, origin) for field, origin in zip(action.fields, origins, strict=True) if origin[-1] != "use"]
     problems += _fields_semantics([f for f, _ in own], doc, [o for _, o in own])
     problems += _rules_semantics(action.fields, action.rules, doc, ("rules",))
     return problems
@@ -331,7 +333,7 @@ def _constraint_problems(
 
 def _fields_semantics(fields: Sequence[Field], doc: Located, places: Sequence[tuple[PathPart, ...]]) -> list[Problem]:
     problems = []
-    for field, here in zip(fields, places):
+    for field, here in zip(fields, places, strict=True):
         problems += _constraint_problems(field.constraints, field.type, doc, (*here, "constraints"))
         if field.options is not None and field.type not in ("integer", "string"):
             problems.append(_problem(doc, (*here, "options"), "dynamic options need an integer or string field"))
@@ -352,12 +354,15 @@ def _rules_semantics(fields: Iterable[Field], rules: Iterable[Rule], doc: Locate
     for index, rule in enumerate(rules):
         when = by_key.get(rule.when.field)
         if when is None:
-            problems.append(_problem(doc, (*at, index, "when", "field"), f"unknown field {rule.when.field!r}; known fields: {', '.join(by_key)}"))
+            message = f"unknown field {rule.when.field!r}; known fields: {', '.join(by_key)}"
+            problems.append(_problem(doc, (*at, index, "when", "field"), message))
         elif when.choices and rule.when.equals not in [c.value for c in when.choices]:
-            problems.append(_problem(doc, (*at, index, "when", "equals"), f"{rule.when.equals!r} is not one of the choices of {when.key!r}"))
+            message = f"{rule.when.equals!r} is not one of the choices of {when.key!r}"
+            problems.append(_problem(doc, (*at, index, "when", "equals"), message))
         target = by_key.get(rule.then.field)
         if target is None:
-            problems.append(_problem(doc, (*at, index, "then", "field"), f"unknown field {rule.then.field!r}; known fields: {', '.join(by_key)}"))
+            message = f"unknown field {rule.then.field!r}; known fields: {', '.join(by_key)}"
+            problems.append(_problem(doc, (*at, index, "then", "field"), message))
         else:
             problems += _constraint_problems(rule.then.constraints, target.type, doc, (*at, index, "then", "constraints"))
     return problems

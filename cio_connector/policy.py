@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from .connection import Connection
-from .facts import API_FAMILIES
 from .errors import (
     AuthenticationError,
     CioConnectorError,
@@ -21,6 +20,7 @@ from .errors import (
     RegionMismatchError,
     RetryableApiError,
 )
+from .facts import API_FAMILIES
 from .request import ApiRequest
 
 __all__ = ["error_messages", "interpret", "parse_retry_after", "transport_error"]
@@ -57,7 +57,8 @@ def interpret(
         )
     raise FatalApiError(
         f"Customer.io {name} API rejected the request ({status}): {detail}",
-        status=status, action=action, problems=_problems(body, request) or [Problem(_blamed(request, status), m) for m in messages],
+        status=status, action=action,
+        problems=_problems(body, request) or [Problem(_blamed(request, status), m) for m in messages],
     )
 
 

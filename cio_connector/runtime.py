@@ -68,7 +68,9 @@ class Connector:
                 action=name,
             ) from None
 
-    def validate(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> list[Problem]:
+    def validate(
+        self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None
+    ) -> list[Problem]:
         """Every problem with ``config``. Without a record, templated values are checked for syntax only.
 
         Once every value is concrete, the request is built too, so a body over what the endpoint
@@ -81,7 +83,9 @@ class Connector:
             return problems
         return _size_problems(chosen, chosen.handler(rendered))
 
-    def prepare(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def prepare(
+        self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The rendered, validated inputs a handler receives; raises ``InputError`` with all problems."""
         ctx = _context(record, context)
         rendered, problems = self.action(action).check(config, ctx if ctx is not None else {"record": {}})
@@ -89,7 +93,9 @@ class Connector:
             raise InputError(problems, action=action)
         return dict(rendered)
 
-    def build_request(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
+    def build_request(
+        self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None
+    ) -> ApiRequest:
         inputs = self.prepare(action, config, record=record, context=context)
         request = self.action(action).handler(inputs)
         problems = _size_problems(self.action(action), request)
@@ -210,7 +216,8 @@ class Connector:
         try:
             return self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
         except ConnectionConfigError as exc:
-            return ConnectionReport(tuple(Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems))
+            checks = (Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems)
+            return ConnectionReport(tuple(checks))
 
     def options(
         self,
@@ -265,7 +272,8 @@ class Connector:
         if field is None or field.options is None:
             dynamic = [f.key for f in self.action(action).manifest.fields if f.options]
             raise InputError(
-                [Problem(f"$.{field_key}", f"has no dynamic options; fields with options: {', '.join(dynamic) or 'none'}", code="no_options")],
+                [Problem(f"$.{field_key}", f"has no dynamic options; fields with options: {', '.join(dynamic) or 'none'}",
+                         code="no_options")],
                 action=action,
             )
         conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
@@ -315,7 +323,8 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
     listed = list(manifest.actions)
     for index, name in enumerate(listed):
         if name not in files:
-            problems.append(locate(root, "connector.yaml", ("actions", index), f"action {name!r} has no manifest actions/{name}.yaml"))
+            message = f"action {name!r} has no manifest actions/{name}.yaml"
+            problems.append(locate(root, "connector.yaml", ("actions", index), message))
     for stem in files:
         if stem not in listed:
             problems.append(locate(root, "connector.yaml", ("actions",), f"actions/{stem}.yaml is not listed in connector.yaml"))

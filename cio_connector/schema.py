@@ -70,7 +70,8 @@ def _typed(field: Field) -> dict[str, Any]:
             "oneOf": [{"const": ch.value, "title": ch.label} for ch in field.choices or ()],
         }
     if kind == "email":
-        return {"type": "string", "format": "email", "pattern": EMAIL_PATTERN, MESSAGE: "must be an email address", **_constraints(c)}
+        email = {"type": "string", "format": "email", "pattern": EMAIL_PATTERN, MESSAGE: "must be an email address"}
+        return {**email, **_constraints(c)}
     if kind == "url":
         return {
             "type": "string",

@@ -95,7 +95,8 @@ def _render(value: Any, at: tuple[PathPart, ...], context: Mapping[str, Any] | N
     try:
         return _render_one(value, context)
     except TemplateError as exc:
-        problems.append(Problem(json_path(at), f"template error: {describe_template_error(exc, value)}", code="template", location=at))
+        message = f"template error: {describe_template_error(exc, value)}"
+        problems.append(Problem(json_path(at), message, code="template", location=at))
     except Exception as exc:  # a record's own __getattr__ or a filter raising: still the field's problem
         problems.append(Problem(json_path(at), f"template error: {type(exc).__name__}: {exc}", code="template", location=at))
     return value
@@ -128,10 +129,10 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, Undefined):  # nested, e.g. ``{{ [record.missing] }}``: still an error
         value._fail_with_undefined_error()
     if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return int(aware.timestamp())
     if isinstance(value, dt.date):
-        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp())
+        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, Mapping):

@@ -171,7 +171,9 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
     """Yield (path parts, message, code) for one jsonschema error; one error may name several keys."""
     parts = tuple(error.absolute_path)
     kind = str(error.validator)
-    value = error.validator_value
+    # jsonschema types these ``Any | Unset``; both are set on every error iter_errors yields.
+    value: Any = error.validator_value
+    instance: Any = error.instance
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     if "propertyNames" in error.relative_schema_path:
         yield (*parts, str(error.instance)), f"name {_plain(error)}", "property_name"
@@ -181,7 +183,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
                 yield (*parts, key), "is required", "required"
     elif kind == "additionalProperties" and value is False:
         known = list(schema.get("properties", {}))
-        for key in error.instance:
+        for key in instance:
             if key not in known:
                 listing = ", ".join(known) if known else "none"
                 yield (*parts, key), f"unknown field; known fields: {listing}", "unknown_field"
@@ -197,7 +199,9 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
 
 
 def _plain(error: ValidationError) -> str:
-    kind, value, instance = str(error.validator), error.validator_value, error.instance
+    kind = str(error.validator)
+    value: Any = error.validator_value
+    instance: Any = error.instance
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
         names = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in wanted)

@@ -8,8 +8,8 @@ from typing import Any
 from ..facts import ENTITY_MAX_BYTES
 from ..registry import handler
 from ..request import ApiRequest
-from .identity import identifiers_for
 from ..timestamps import unix_seconds
+from .identity import identifiers_for
 
 __all__ = ["ENTITY_PATH", "delete_customer", "entity_request", "upsert_customer"]
 

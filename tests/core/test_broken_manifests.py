@@ -258,12 +258,14 @@ def test_the_test_connector_itself_loads(tmp_path):
         ),
         pytest.param(
             "when: {field: who_kind,", "when: {field: who_type,",
-            ["connector.yaml:20:23: $.field_groups.who.rules[0].when.field: unknown field 'who_type'; known fields: who_kind, who"],
+            ["connector.yaml:20:23: $.field_groups.who.rules[0].when.field: unknown field 'who_type'; "
+             "known fields: who_kind, who"],
             id="group-rule-unknown-field",
         ),
         pytest.param(
             "{key: who, label: Who, type: string}", "{key: who, label: Who, type: string, constraints: {minimum: 1}}",
-            ["connector.yaml:18:69: $.field_groups.who.fields[1].constraints.minimum: does not apply to a field of type 'string'"],
+            ["connector.yaml:18:69: $.field_groups.who.fields[1].constraints.minimum: "
+             "does not apply to a field of type 'string'"],
             id="group-field-constraint-not-for-type",
         ),
         pytest.param(
@@ -273,7 +275,8 @@ def test_the_test_connector_itself_loads(tmp_path):
         ),
         pytest.param(
             "actions:\n", "secret_sauce: true\nactions:\n",
-            ["connector.yaml:22:15: $.secret_sauce: unknown field; known fields: id, name, version, description, connection, field_groups, actions"],
+            ["connector.yaml:22:15: $.secret_sauce: unknown field; "
+             "known fields: id, name, version, description, connection, field_groups, actions"],
             id="unknown-top-level-key",
         ),
     ],

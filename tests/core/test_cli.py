@@ -10,7 +10,8 @@ from cio_connector.cli import main
 def test_actions_lists_the_six_actions(capsys):
     assert main(["actions"]) == 0
     out = capsys.readouterr().out
-    for name in ("upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment", "track_event", "track_page"):
+    for name in ("upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment",
+                 "track_event", "track_page"):
         assert name in out
 
 

@@ -353,7 +353,9 @@ def test_problems_carry_codes_and_locations(connector):
         ("required", ("matching_value",)),
         ("x-maxBytes", ("mappings", "a")),
     ]
-    assert problems[0].to_dict() == {"path": "$.matching_value", "message": "is required", "label": "Matching Value", "code": "required"}
+    assert problems[0].to_dict() == {
+        "path": "$.matching_value", "message": "is required", "label": "Matching Value", "code": "required",
+    }
 
 
 def test_an_unknown_action_lists_the_known_ones(connector):

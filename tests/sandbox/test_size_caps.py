@@ -40,7 +40,8 @@ def test_entity_cap(track: httpx.Client, size: int, status: int) -> None:
     response = track.post("/api/v2/entity", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == status, response.text
     if status == 400:
-        assert response.json() == {"errors": [{"reason": "too_large", "field": "body", "message": "/entity requests must be 32000 bytes or smaller"}]}
+        message = "/entity requests must be 32000 bytes or smaller"
+        assert response.json() == {"errors": [{"reason": "too_large", "field": "body", "message": message}]}
 
 
 @pytest.mark.parametrize(("size", "status"), [(500_000, 200), (500_001, 400), (512_000, 400)])
