@@ -198,3 +198,11 @@ def test_no_action_field_is_both_required_and_defaulted(connector, name):
         assert not (field.required and field.default is not None), field.key
         schema = connector.actions[name].schema
         assert not (field.key in schema["required"] and "default" in schema["properties"][field.key]), field.key
+
+
+def test_no_connection_field_is_both_required_and_defaulted(connector):
+    """Region above all: a default of US would send an EU workspace's data through US servers before
+    Customer.io's redirect could say so, so the region is always chosen, never assumed."""
+    for field in connector.manifest.connection.fields:
+        assert not (field.required and field.default is not None), field.key
+    assert "default" not in connector.connection_schema["properties"]["region"]
