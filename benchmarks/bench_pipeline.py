@@ -66,18 +66,19 @@ def per_call(function: Callable[[], object], seconds: float) -> float:
 
 def builds(connector, seconds: float) -> None:
     print("1-2. per record, microseconds (ratio = our time / bare jsonschema's time; target build <= 0.10)")
-    print(f"   {'action':<30} {'jsonschema':>10} {'plan.build':>10} {'build_req':>10} {'invalid':>10} {'build÷js':>9} {'invalid÷js':>10}")
+    print(f"   {'action':<30} {'jsonschema':>10} {'plan.build':>10} {'build_req':>10} {'invalid':>10}"
+          f" {'build÷js':>9} {'invalid÷js':>10}")
     ratios = []
     for name, config in CONFIGS.items():
         rendered = connector.prepare(name, config, record=RECORD)
         bare = Draft202012Validator(connector.actions[name].schema)
         plan = connector.plan(name, config)
-        floor = per_call(lambda: list(bare.iter_errors(rendered)), seconds)
-        fast = per_call(lambda: plan.build(record=RECORD), seconds)
-        via_connector = per_call(lambda: connector.build_request(name, config, record=RECORD), seconds)
+        floor = per_call(lambda bare=bare, rendered=rendered: list(bare.iter_errors(rendered)), seconds)
+        fast = per_call(lambda plan=plan: plan.build(record=RECORD), seconds)
+        via_connector = per_call(lambda name=name, config=config: connector.build_request(name, config, record=RECORD), seconds)
         bad = INVALID[name]
         assert plan.check(record=bad), f"{name}: the invalid record is valid"
-        invalid = per_call(lambda: plan.check(record=bad), seconds / 2)
+        invalid = per_call(lambda plan=plan, bad=bad: plan.check(record=bad), seconds / 2)
         ratios.append(fast / floor)
         print(f"   {name:<30} {floor * 1e6:>10.1f} {fast * 1e6:>10.1f} {via_connector * 1e6:>10.1f} {invalid * 1e6:>10.1f}"
               f" {fast / floor:>9.3f} {invalid / floor:>10.2f}")
@@ -97,7 +98,8 @@ def sends(connector, n: int) -> None:
                 "app_api_key": creds.app_api_key, "endpoints": {"track": f"{url}/us", "app": f"{url}/us"}}
         connector.client_options = {"verify": ca}
         control = httpx.Client(base_url=f"{url}/_sandbox", verify=ca)
-        config = {"matching_field": "id", "matching_value": "{{ record.id }}", "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}"}}
+        config = {"matching_field": "id", "matching_value": "{{ record.id }}",
+                  "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}"}}
 
         def official() -> None:
             with CustomerIO(creds.site_id, creds.track_api_key, host="127.0.0.1", port=port, retries=0) as client:
@@ -106,7 +108,8 @@ def sends(connector, n: int) -> None:
 
         def execute() -> None:
             for i in range(n):
-                connector.execute("upsert_customer", dict(config), dict(data), record={"id": f"sync-{i}", "plan": "pro", "seats": i})
+                record = {"id": f"sync-{i}", "plan": "pro", "seats": i}
+                connector.execute("upsert_customer", dict(config), dict(data), record=record)
 
         def aexecute() -> None:
             async def run() -> None:
@@ -114,7 +117,8 @@ def sends(connector, n: int) -> None:
 
                 async def one(i: int) -> None:
                     async with gate:
-                        await connector.aexecute("upsert_customer", config, data, record={"id": f"async-{i}", "plan": "pro", "seats": i})
+                        record = {"id": f"async-{i}", "plan": "pro", "seats": i}
+                        await connector.aexecute("upsert_customer", config, data, record=record)
 
                 await asyncio.gather(*(one(i) for i in range(n)))
                 await connector.aclose()
@@ -166,7 +170,7 @@ def memory(connector, count: int) -> None:
         if i + 1 in (count // 10, count):
             marks[i + 1] = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"5. peak traced memory over streamed builds: " + ", ".join(f"{k:,}: {v / 1024:,.0f} KiB" for k, v in marks.items()))
+    print("5. peak traced memory over streamed builds: " + ", ".join(f"{k:,}: {v / 1024:,.0f} KiB" for k, v in marks.items()))
 
 
 def main() -> None:

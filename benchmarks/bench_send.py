@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-
 from customerio import CustomerIO
 
 from cio_connector import AsyncCioClient, CioClient, load_connector
@@ -94,7 +93,8 @@ def main() -> None:
             asyncio.run(run())
 
         results = {}
-        for name, job in [("official customerio client (v1)", official), ("cio-connector sync (v2)", ours), ("cio-connector async x10 (v2)", ours_async)]:
+        for name, job in [("official customerio client (v1)", official), ("cio-connector sync (v2)", ours),
+                          ("cio-connector async x10 (v2)", ours_async)]:
             control.post("/reset").raise_for_status()
             seconds = timed(job)
             assert len(control.get("/state").json()["people"]) == n, name

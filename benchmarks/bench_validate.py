@@ -22,12 +22,15 @@ from cio_connector import load_connector
 
 RECORD = {"id": "user-1001", "email": "ada@example.com", "plan": "pro", "seats": 3}
 CONFIGS = {
-    "upsert_customer": {"matching_field": "email", "matching_value": "{{ record.email }}", "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}", "source": "crm"}},
+    "upsert_customer": {"matching_field": "email", "matching_value": "{{ record.email }}",
+                        "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}", "source": "crm"}},
     "delete_customer": {"matching_field": "id", "matching_value": "{{ record.id }}"},
     "add_customer_to_segment": {"matching_field": "email", "matching_value": "{{ record.email }}", "segment": 7},
     "remove_customer_from_segment": {"matching_field": "id", "matching_value": "{{ record.id }}", "segment": 7},
-    "track_event": {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"price": 23.45, "sku": "socks"}, "timestamp": "2024-05-01T12:00:00Z"},
-    "track_page": {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing", "mappings": {"title": "Pricing"}},
+    "track_event": {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"price": 23.45, "sku": "socks"},
+                    "timestamp": "2024-05-01T12:00:00Z"},
+    "track_page": {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing",
+                   "mappings": {"title": "Pricing"}},
 }
 
 
@@ -52,9 +55,9 @@ def main() -> None:
     for name, config in CONFIGS.items():
         rendered = connector.prepare(name, config, record=RECORD)
         bare = Draft202012Validator(connector.actions[name].schema)
-        floor = rate(lambda: list(bare.iter_errors(rendered)), args.seconds)
-        static = rate(lambda: connector.validate(name, config), args.seconds)
-        build = rate(lambda: connector.build_request(name, config, record=RECORD), args.seconds)
+        floor = rate(lambda bare=bare, rendered=rendered: list(bare.iter_errors(rendered)), args.seconds)
+        static = rate(lambda name=name, config=config: connector.validate(name, config), args.seconds)
+        build = rate(lambda name=name, config=config: connector.build_request(name, config, record=RECORD), args.seconds)
         print(f"{name:<30} {floor:>13,.0f} {static:>11,.0f} {build:>9,.0f} {static / floor:>12.2f} {build / floor:>9.2f}")
     tracemalloc.start()
     for _ in range(10_000):

@@ -51,7 +51,29 @@ _HOMES = {
     "load_connector": "runtime",
 }
 
-__all__ = sorted([*_HOMES, "__version__"])
+__all__ = [
+    "ActionResult",
+    "ApiError",
+    "ApiRequest",
+    "AsyncCioClient",
+    "AuthenticationError",
+    "Check",
+    "CioClient",
+    "CioConnectorError",
+    "Connection",
+    "ConnectionConfigError",
+    "ConnectionReport",
+    "Connector",
+    "FatalApiError",
+    "InputError",
+    "ManifestError",
+    "Problem",
+    "RegionMismatchError",
+    "RetryPolicy",
+    "RetryableApiError",
+    "__version__",
+    "load_connector",
+]
 
 
 def __getattr__(name: str) -> _typing.Any:

@@ -79,7 +79,7 @@ def check_config(
     Without a context, templated values cannot be judged yet: their syntax is checked and the
     problems about their values are held back (keys still count: unknown or missing fields).
     """
-    from .templating import render_config, template_locations, to_json_value  # jinja2 on first use
+    from .templating import render_config, template_locations  # jinja2 on first use
 
     if not isinstance(config, Mapping):
         return config, [Problem("$", "must be an object of field values", code="type")]

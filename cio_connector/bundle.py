@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["bundle_root"]
+__all__ = ["bundle_root", "in_source_checkout"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -19,3 +19,8 @@ def bundle_root() -> Path:
     if (packaged / "connector.yaml").is_file():
         return packaged
     return _PACKAGE.parent
+
+
+def in_source_checkout() -> bool:
+    """Whether the manifests are a repository's own files (editable install, tests), not a wheel's copy."""
+    return bundle_root() == _PACKAGE.parent

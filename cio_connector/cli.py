@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from . import __version__
 from .errors import CioConnectorError
 
-__all__ = ["main"]
+__all__ = ["SANDBOX_HINT", "main"]
 
 
 def _actions(args: argparse.Namespace) -> int:
@@ -28,10 +30,15 @@ def _actions(args: argparse.Namespace) -> int:
 
 def _schemas(args: argparse.Namespace) -> int:
     """Regenerate schemas/ from the manifests (or, with --check, fail when they drifted)."""
-    from .bundle import bundle_root
+    from .bundle import bundle_root, in_source_checkout
     from .runtime import load_connector
     from .schema import render_schemas, write_schemas
 
+    if not args.out and not args.check and not in_source_checkout():
+        raise CioConnectorError(
+            "this cio-connector is an installed package: its bundled schemas/ are read-only; "
+            "pass --out DIR to write the schemas there"
+        )
     connector = load_connector()
     files = render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()])
     folder = Path(args.out) if args.out else bundle_root() / "schemas"
@@ -46,16 +53,34 @@ def _schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+# What ``pip install 'cio-connector[sandbox]'`` adds; without them the sandbox cannot start.
+_SANDBOX_EXTRA = frozenset({"starlette", "uvicorn", "cryptography"})
+SANDBOX_HINT = "the sandbox needs the [sandbox] extra: pip install 'cio-connector[sandbox]'"
+
+
+@contextmanager
+def _sandbox_extra() -> Iterator[None]:
+    """A missing sandbox dependency becomes one line saying what to install, not a traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in _SANDBOX_EXTRA:
+            raise CioConnectorError(SANDBOX_HINT) from None
+        raise
+
+
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import serve
+    with _sandbox_extra():
+        from .sandbox import serve
 
     return serve(host=args.host, port=args.port, region=args.region, tls=args.tls, cert_dir=args.cert_dir)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    with _sandbox_extra():
+        from .demo import run_demo
 
-    return run_demo(region=args.region)
+        return run_demo(region=args.region)
 
 
 def _ci(args: argparse.Namespace) -> int:
@@ -77,11 +102,14 @@ def _port(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cio-connector", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("actions", help="list the actions and their fields").set_defaults(run=_actions)
     schemas = sub.add_parser("schemas", help="regenerate schemas/ from the manifests")
     schemas.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
-    schemas.add_argument("--out", help="write here instead of the bundle's schemas/")
+    schemas.add_argument(
+        "--out", help="write here instead of the checkout's schemas/ (required when installed as a package)"
+    )
     schemas.set_defaults(run=_schemas)
     sandbox = sub.add_parser("sandbox", help="run the local Customer.io simulator")
     sandbox.add_argument("--host", default="127.0.0.1")

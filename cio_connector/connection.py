@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from .actions import FieldTree, check_config
 from .errors import ConnectionConfigError, Problem
+from .facts import REGIONS
 from .manifest import ConnectorManifest
 
 __all__ = ["Connection", "ConnectionParser", "MASK", "MAX_ENDPOINT_LENGTH", "is_loopback_url"]
@@ -128,7 +129,7 @@ class ConnectionParser:
         problems = self.problems(data, allow_custom_endpoints=allow_custom_endpoints)
         if problems:
             raise ConnectionConfigError(problems)
-        region = self.manifest.regions[data["region"]]
+        region = REGIONS[data["region"]]
         endpoints = data.get("endpoints") or {}
         return Connection(
             region=data["region"],

@@ -16,7 +16,10 @@ __all__ = ["run_demo"]
 
 # The records a workflow would pass to the actions: configs below read them through templates.
 RECORDS = {
-    "ada": {"id": "user-1001", "email": "ada@example.com", "plan": "pro", "signed_up": dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.timezone.utc)},
+    "ada": {
+        "id": "user-1001", "email": "ada@example.com", "plan": "pro",
+        "signed_up": dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.UTC),
+    },
     "linus": {"email": "linus+news@example.com", "plan": "free", "company": "Kernel Co"},
     "grace": {"id": "user-1002", "email": "grace@example.com", "plan": "team"},
 }
@@ -34,25 +37,38 @@ def _steps(segment: Callable[[str], int], cio_id: Callable[[str], str]) -> list[
     """The play, in order; some steps need a value that only exists after earlier ones ran."""
     by_id = {"matching_field": "id", "matching_value": "{{ record.id }}"}
     by_email = {"matching_field": "email", "matching_value": "{{ record.email }}"}
+
+    def by_cio(email: str, prefix: str = "") -> dict[str, str]:
+        return {"matching_field": "cio_id", "matching_value": prefix + cio_id(email)}
+
+    profile = {"email": "{{ record.email }}", "plan": "{{ record.plan }}"}
+    purchase = {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"sku": "socks", "price": 23.45},
+                "event_id": "01HZY0R9W3J8Q4V5X6Y7Z8A9BC"}
     return [
-        lambda: Step("upsert_customer", {**by_id, "mappings": {"email": "{{ record.email }}", "plan": "{{ record.plan }}", "created_at": "{{ record.signed_up }}"}}, "ada"),
-        lambda: Step("upsert_customer", {**by_email, "mappings": {"plan": "{{ record.plan }}", "company": "{{ record.company }}"}}, "linus"),
-        lambda: Step("upsert_customer", {**by_id, "mappings": {"email": "{{ record.email }}", "plan": "{{ record.plan }}"}}, "grace"),
-        lambda: Step("upsert_customer", {"matching_field": "cio_id", "matching_value": cio_id("ada@example.com"), "mappings": {"plan": "enterprise", "seats": 25}}, note="by CIO ID"),
+        lambda: Step("upsert_customer", {**by_id, "mappings": {**profile, "created_at": "{{ record.signed_up }}"}}, "ada"),
+        lambda: Step("upsert_customer", {**by_email, "mappings": {"plan": "{{ record.plan }}",
+                                                                  "company": "{{ record.company }}"}}, "linus"),
+        lambda: Step("upsert_customer", {**by_id, "mappings": profile}, "grace"),
+        lambda: Step("upsert_customer", {**by_cio("ada@example.com"), "mappings": {"plan": "enterprise", "seats": 25}},
+                     note="by CIO ID"),
         lambda: Step("add_customer_to_segment", {**by_id, "segment": segment("VIP customers")}, "ada"),
         lambda: Step("add_customer_to_segment", {**by_email, "segment": segment("Beta testers")}, "linus"),
-        lambda: Step("add_customer_to_segment", {"matching_field": "cio_id", "matching_value": cio_id("grace@example.com"), "segment": segment("Beta testers")}),
+        lambda: Step("add_customer_to_segment", {**by_cio("grace@example.com"), "segment": segment("Beta testers")}),
         lambda: Step("add_customer_to_segment", {**by_id, "segment": segment("Churn risk")}, "grace"),
         lambda: Step("remove_customer_from_segment", {**by_id, "segment": segment("Churn risk")}, "grace"),
         lambda: Step("remove_customer_from_segment", {**by_email, "segment": segment("Beta testers")}, "linus"),
-        lambda: Step("remove_customer_from_segment", {"matching_field": "cio_id", "matching_value": "cio_" + cio_id("grace@example.com"), "segment": segment("Beta testers")}),
-        lambda: Step("track_event", {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"sku": "socks", "price": 23.45}, "event_id": "01HZY0R9W3J8Q4V5X6Y7Z8A9BC", "timestamp": "2024-05-01T12:00:00Z"}, "ada"),
-        lambda: Step("track_event", {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"sku": "socks", "price": 23.45}, "event_id": "01HZY0R9W3J8Q4V5X6Y7Z8A9BC"}, "ada", note="same event id: deduplicated"),
+        lambda: Step("remove_customer_from_segment", {**by_cio("grace@example.com", "cio_"),
+                                                      "segment": segment("Beta testers")}),
+        lambda: Step("track_event", {**purchase, "timestamp": "2024-05-01T12:00:00Z"}, "ada"),
+        lambda: Step("track_event", purchase, "ada", note="same event id: deduplicated"),
         lambda: Step("track_event", {"name": "newsletter_opened", "customer_id": "{{ record.email }}"}, "linus"),
-        lambda: Step("track_event", {"name": "seat_added", "customer_id": "cio_" + cio_id("ada@example.com"), "mappings": {"seats": 26}}),
-        lambda: Step("track_page", {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing", "mappings": {"title": "Pricing"}}, "ada"),
+        lambda: Step("track_event", {"name": "seat_added", "customer_id": "cio_" + cio_id("ada@example.com"),
+                                     "mappings": {"seats": 26}}),
+        lambda: Step("track_page", {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing",
+                                    "mappings": {"title": "Pricing"}, "event_id": "auto"},
+                     "ada", note="event_id auto: a fresh ULID"),
         lambda: Step("delete_customer", by_email, "grace"),
-        lambda: Step("delete_customer", {"matching_field": "cio_id", "matching_value": cio_id("linus+news@example.com")}),
+        lambda: Step("delete_customer", by_cio("linus+news@example.com")),
     ]
 
 
@@ -112,7 +128,8 @@ def _connection_checks(connector: Connector, connection: dict, sandbox: Any, say
     ok = show("Connection check (all four credentials and the region):", connection)
     show("What a wrong Track API key looks like:", {**connection, "track_api_key": "not-the-key"})
     show("What a wrong App API key looks like:", {**connection, "app_api_key": "not-the-key"})
-    show(f"What choosing the wrong region ({other.upper()}) looks like:", {**connection, "region": other, "endpoints": sandbox.endpoints(other)})
+    wrong_region = {**connection, "region": other, "endpoints": sandbox.endpoints(other)}
+    show(f"What choosing the wrong region ({other.upper()}) looks like:", wrong_region)
     return ok
 
 

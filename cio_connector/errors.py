@@ -49,7 +49,7 @@ class Problem:
     code: str | None = field(default=None, compare=False)
     #: The path as keys and indexes, for mapping back to a YAML or JSON source position. Derived
     #: from ``path`` when not given; when given, it must be the same path.
-    location: tuple[str | int, ...] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    location: tuple[str | int, ...] = field(default=None, compare=False, repr=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         if self.location is None:

@@ -146,7 +146,10 @@ class _Attempts:
             if delay is None:
                 raise
             if delay >= self.remaining():
-                logger.info("not retrying %s %s: the %.0f s deadline would pass", self.request.method, self.request.path, self.client.retry.deadline)
+                logger.info(
+                    "not retrying %s %s: the %.0f s deadline would pass",
+                    self.request.method, self.request.path, self.client.retry.deadline,
+                )
                 raise
             return delay
 

@@ -8,13 +8,12 @@ ECMA-262's way, as a browser's form validator reads them.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from .limits import UNIX_SECONDS_MAX
+from .facts import UNIX_SECONDS_MAX
+from .jsonbytes import text_or_json_size
 from .patterns import portable_pattern
 from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
 
@@ -22,12 +21,9 @@ __all__ = [
     "MAX_BYTES",
     "MESSAGE",
     "TIMESTAMP",
-    "compact_json",
     "ecma_regex",
     "fits_in_bytes",
-    "json_size",
     "max_bytes_message",
-    "size_in_bytes",
     "timestamp_message",
 ]
 
@@ -39,49 +35,10 @@ MAX_BYTES = "x-maxBytes"
 MESSAGE = "x-message"
 
 
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _encoder(allow_nan: bool) -> Callable[[Any], str]:
-    """The stdlib's compact encoder, built once (``json.dumps`` with options builds one per call)."""
-    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-    if c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
-        encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan)
-        return encoder.encode
-    iterencode = c_make_encoder(None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, allow_nan)
-    return lambda value: "".join(iterencode(value, 0))
-
-
-_COMPACT = _encoder(True)
-_COMPACT_STRICT = _encoder(False)
-
-
-def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
-    """``value`` as compact UTF-8 JSON: what the client sends and what size limits measure.
-
-    Raises ``TypeError`` for a value JSON cannot carry and ``ValueError`` for NaN (unless allowed),
-    a cycle or nesting too deep to encode.
-    """
-    try:
-        return (_COMPACT if allow_nan else _COMPACT_STRICT)(value).encode()
-    except RecursionError:
-        raise ValueError("a value refers to itself or nests too deep to encode as JSON") from None
-
-
-def json_size(value: Any) -> int:
-    """Bytes of ``value`` as compact UTF-8 JSON, the way Customer.io measures payloads."""
-    return len(compact_json(value))
-
-
-def size_in_bytes(value: Any) -> int:
-    return len(value.encode()) if isinstance(value, str) else json_size(value)
-
-
 def max_bytes_message(limit: int, instance: Any) -> str | None:
     """Why ``instance`` breaks ``x-maxBytes: limit``, or None when it does not."""
     try:
-        size = size_in_bytes(instance)
+        size = text_or_json_size(instance)
     except UnicodeEncodeError:
         return "holds text UTF-8 cannot encode (a lone surrogate)"
     except (TypeError, ValueError) as exc:  # a value JSON cannot carry (an object, bytes, a cycle)

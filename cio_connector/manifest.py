@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field as PydanticField, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field as PydanticField
+
 from .bundle import bundle_root
 from .errors import ManifestError, Problem
+from .facts import REGIONS, RegionHosts
 from .patterns import pattern_problem
 from .yamlsource import Located, PathPart, UnsafeYamlError, json_path, read_yaml
 
@@ -24,7 +27,6 @@ __all__ = [
     "Field",
     "FieldGroup",
     "FieldType",
-    "Region",
     "Rule",
     "load_action_manifest",
     "load_connector_manifest",
@@ -105,12 +107,6 @@ class FieldGroup(_Model):
     rules: tuple[Rule, ...] = ()
 
 
-class Region(_Model):
-    label: str
-    track: str
-    app: str
-
-
 class ConnectionSpec(_Model):
     fields: tuple[Field, ...]
 
@@ -120,11 +116,15 @@ class ConnectorManifest(_Model):
     name: str
     version: str
     description: str
-    regions: dict[str, Region]
     connection: ConnectionSpec
     field_groups: dict[str, FieldGroup] = PydanticField(default_factory=dict)
     actions: tuple[str, ...]
     source: str = ""
+
+    @property
+    def regions(self) -> Mapping[str, RegionHosts]:
+        """Customer.io's data centers and their hosts: facts, not manifest data (``facts.REGIONS``)."""
+        return REGIONS
 
 
 class ActionManifest(_Model):
@@ -260,7 +260,8 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
         group = connector.field_groups.get(item["use"])
         if group is None:
             known = ", ".join(sorted(connector.field_groups)) or "none"
-            problems.append(_problem(doc, ("fields", index, "use"), f"unknown field group {item['use']!r}; known groups: {known}"))
+            message = f"unknown field group {item['use']!r}; known groups: {known}"
+            problems.append(_problem(doc, ("fields", index, "use"), message))
             continue
         fields.extend(f.model_dump(exclude_unset=True) for f in group.fields)
         origins.extend(("fields", index, "use") for _ in group.fields)
@@ -296,8 +297,9 @@ def _connector_semantics(manifest: ConnectorManifest, doc: Located) -> list[Prob
     region = next((f for f in manifest.connection.fields if f.key == "region"), None)
     if region is None or region.type != "enum":
         problems.append(_problem(doc, ("connection", "fields"), "needs an enum field 'region'"))
-    elif {c.value for c in region.choices or ()} != set(manifest.regions):
-        problems.append(_problem(doc, ("connection", "fields"), "region choices must match the keys of 'regions'"))
+    elif {c.value for c in region.choices or ()} != set(REGIONS):
+        known = ", ".join(REGIONS)
+        problems.append(_problem(doc, ("connection", "fields"), f"region choices must be Customer.io's regions: {known}"))
     for name, group in manifest.field_groups.items():
         base = ("field_groups", name)
         problems += _fields_semantics(group.fields, doc, _places(group.fields, (*base, "fields")))
@@ -312,13 +314,13 @@ def _action_semantics(
     if action.name != expected_name:
         problems.append(_problem(doc, ("name",), f"must match the file name {expected_name!r}"))
     seen: set[str] = set()
-    for field, origin in zip(action.fields, origins):
+    for field, origin in zip(action.fields, origins, strict=True):
         if field.key in seen:
             where = origin if origin[-1] == "use" else (*origin, "key")
             problems.append(_problem(doc, where, f"field {field.key!r} is declared twice"))
         seen.add(field.key)
     # Fields from a group were checked with connector.yaml; only the file's own fields are new here.
-    own = [(field, origin) for field, origin in zip(action.fields, origins) if origin[-1] != "use"]
+    own = [(field, origin) for field, origin in zip(action.fields, origins, strict=True) if origin[-1] != "use"]
     problems += _fields_semantics([f for f, _ in own], doc, [o for _, o in own])
     problems += _rules_semantics(action.fields, action.rules, doc, ("rules",))
     return problems
@@ -357,7 +359,7 @@ def _constraint_problems(
 
 def _fields_semantics(fields: Sequence[Field], doc: Located, places: Sequence[tuple[PathPart, ...]]) -> list[Problem]:
     problems = []
-    for field, here in zip(fields, places):
+    for field, here in zip(fields, places, strict=True):
         problems += _constraint_problems(field.constraints, field.type, doc, (*here, "constraints"))
         if field.options is not None and field.type not in ("integer", "string"):
             problems.append(_problem(doc, (*here, "options"), "dynamic options need an integer or string field"))
@@ -378,12 +380,15 @@ def _rules_semantics(fields: Iterable[Field], rules: Iterable[Rule], doc: Locate
     for index, rule in enumerate(rules):
         when = by_key.get(rule.when.field)
         if when is None:
-            problems.append(_problem(doc, (*at, index, "when", "field"), f"unknown field {rule.when.field!r}; known fields: {', '.join(by_key)}"))
+            message = f"unknown field {rule.when.field!r}; known fields: {', '.join(by_key)}"
+            problems.append(_problem(doc, (*at, index, "when", "field"), message))
         elif when.choices and rule.when.equals not in [c.value for c in when.choices]:
-            problems.append(_problem(doc, (*at, index, "when", "equals"), f"{rule.when.equals!r} is not one of the choices of {when.key!r}"))
+            message = f"{rule.when.equals!r} is not one of the choices of {when.key!r}"
+            problems.append(_problem(doc, (*at, index, "when", "equals"), message))
         target = by_key.get(rule.then.field)
         if target is None:
-            problems.append(_problem(doc, (*at, index, "then", "field"), f"unknown field {rule.then.field!r}; known fields: {', '.join(by_key)}"))
+            message = f"unknown field {rule.then.field!r}; known fields: {', '.join(by_key)}"
+            problems.append(_problem(doc, (*at, index, "then", "field"), message))
         else:
             problems += _constraint_problems(rule.then.constraints, target.type, doc, (*at, index, "then", "constraints"))
     return problems

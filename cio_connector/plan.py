@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .actions import check_config, fit_value, json_problems
-from .jsonsafe import normalize
 from .errors import InputError, Problem
+from .jsonsafe import normalize
 from .manifest import Field
 from .yamlsource import PathPart
 
@@ -55,16 +55,30 @@ class ActionPlan:
         self._render, self._budget = render_value, budget
         self.action = action
         self.config = config
-        _, static = check_config(action.checker, action.tree, config, None)
-        self._template: Any = normalize(config)[0] if isinstance(config, Mapping) else config
-        self._slots = tuple(self._slot(at) for at in template_locations(self._template)) if not static else ()
+        self._fast = action.fast_check
+        concrete = isinstance(config, Mapping)
+        self._template, unsafe = normalize(config) if concrete else (config, [])
+        locations = tuple(template_locations(self._template)) if concrete and not unsafe else ()
+        #: A config with nothing to fill: validated once; the handler still runs per build (it
+        #: may give each request its own id, as ``event_id: auto`` does).
+        self._constant: Any = None
+        if concrete and not unsafe and not locations and self._fast is not None and self._fast(self._template):
+            static: list[Problem] = []  # what a host sends after evaluating its own expressions
+            self._constant = self._template
+        else:
+            _, static = check_config(action.checker, action.tree, config, None)
+            if not static and not locations:
+                inputs, static = action.check(config, _EMPTY_RECORD)
+                self._constant = None if static else inputs
+        if self._constant is not None:
+            static = action.size_problems(action.handler(self._constant))
+            if static:
+                self._constant = None
+        self._slots = tuple(self._slot(at) for at in locations) if not static else ()
         self._parents = frozenset(slot.location[:i] for slot in self._slots for i in range(len(slot.location)))
-        self._constant: ApiRequest | None = None
-        if not static and not self._slots:
-            request, static = self._explain(_EMPTY_RECORD)
-            self._constant = request
         self.problems: tuple[Problem, ...] = tuple(static)
-        self._fast = action.fast_check if not static else None
+        if static:
+            self._fast = None
 
     def __repr__(self) -> str:
         return f"<ActionPlan {self.action.name} templates={len(self._slots)} problems={len(self.problems)}>"
@@ -85,6 +99,8 @@ class ActionPlan:
     def inputs(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The rendered, validated values the handler receives (no request-size check)."""
         ctx = _context(record, context)
+        if self._constant is not None:
+            return dict(self._constant)
         if not self.problems:
             filled = self._fill(ctx)
             if filled is not None and self._fast is not None and self._fast(filled):
@@ -96,7 +112,10 @@ class ActionPlan:
 
     def _build(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
         if self._constant is not None:
-            return self._constant, []
+            request = self.action.handler(self._constant)
+            if request.size_problem() is None:
+                return request, []
+            return self._explain(ctx)
         if not self.problems and self._fast is not None:
             filled = self._fill(ctx)
             if filled is not None and self._fast(filled):
@@ -137,7 +156,7 @@ class ActionPlan:
         record = ctx.get("record")
         with self._budget():  # one template budget per record, as the full path spends it
             for slot in self._slots:
-                value = _lookup(record, slot.record_path) if slot.record_path else _MISSING
+                value: Any = _lookup(record, slot.record_path) if slot.record_path else _MISSING
                 if value is _MISSING:
                     try:
                         value = render_value(slot.text, ctx)

@@ -20,12 +20,13 @@ from .errors import (
     RegionMismatchError,
     RetryableApiError,
 )
+from .facts import API_FAMILIES
 from .request import ApiRequest
 
 __all__ = ["error_messages", "interpret", "parse_retry_after", "transport_error"]
 
 _RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522, 524})
-_API_NAMES = {"track": "Track", "app": "App"}
+_API_NAMES = {api: family.name for api, family in API_FAMILIES.items()}
 
 
 def interpret(
@@ -56,8 +57,15 @@ def interpret(
         )
     raise FatalApiError(
         f"Customer.io {name} API rejected the request ({status}): {detail}",
-        status=status, action=action, problems=_problems(body, request) or [Problem("$", message) for message in messages],
+        status=status, action=action,
+        problems=_problems(body, request) or [Problem(_blamed(request, status), m) for m in messages],
     )
+
+
+def _blamed(request: ApiRequest, status: int) -> str:
+    """Where a message without a field points: a 404 at the resource the path names, else the config."""
+    found = request.config_path_for(request.not_found) if status == 404 else None
+    return found or "$"
 
 
 def transport_error(error: Exception, request: ApiRequest, *, action: str | None = None) -> CioConnectorError:

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 from .errors import Problem
-from .keywords import compact_json
+from .facts import Api
+from .jsonbytes import compact_json
 
 __all__ = ["Api", "ApiRequest", "resendable"]
-
-Api = Literal["track", "app"]
-
 
 @dataclass(frozen=True)
 class ApiRequest:
@@ -35,6 +33,8 @@ class ApiRequest:
     field_map: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     #: The largest body Customer.io accepts for this endpoint (compact JSON bytes), if it has one.
     max_body_bytes: int | None = field(default=None, compare=False)
+    #: The ``field_map`` name of what a 404 says is missing: the resource the path names (a segment).
+    not_found: str | None = field(default=None, compare=False)
 
     idempotent: bool = field(default=True, compare=False)
 

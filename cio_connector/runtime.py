@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from .actions import Action
 from .bundle import bundle_root
 from .connection import Connection, ConnectionParser
@@ -149,22 +148,28 @@ class Connector:
             self._plans.put(key, found)
         return found
 
-    def validate(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> list[Problem]:
+    def validate(
+        self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None
+    ) -> list[Problem]:
         """Every problem with ``config``. Without a record, templated values are checked for syntax only.
 
         Once every value is concrete, the request is built too, so a body over what the endpoint
-        accepts (Track v2's entity cap) is reported here, not only when sending.
+        accepts (Track v2's 32,000 bytes per entity) is reported here, not only when sending.
         """
         plan = self.plan(action, config)
         if record is None and context is None:
             return list(plan.problems)
         return plan.check(record=record, context=context)
 
-    def prepare(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def prepare(
+        self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The rendered, validated inputs a handler receives; raises ``InputError`` with all problems."""
         return self.plan(action, config).inputs(record=record, context=context)
 
-    def build_request(self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
+    def build_request(
+        self, action: str, config: Any, *, record: Any = None, context: Mapping[str, Any] | None = None
+    ) -> ApiRequest:
         """The Customer.io request ``config`` makes for ``record``; raises ``InputError`` with all problems."""
         return self.plan(action, config).build(record=record, context=context)
 
@@ -271,7 +276,7 @@ class Connector:
 
         self.close()
         with self._lock:
-            clients = self._aclients.pop(asyncio.get_running_loop(), {})
+            clients: Mapping[Connection, AsyncCioClient] = self._aclients.pop(asyncio.get_running_loop(), OrderedDict())
         for client in clients.values():
             await client.aclose()
         await asyncio.gather(*self._closing)
@@ -373,7 +378,8 @@ class Connector:
         except ConnectionConfigError as exc:
             from .check import Check, ConnectionReport
 
-            return ConnectionReport(tuple(Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems))
+            checks = (Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems)
+            return ConnectionReport(tuple(checks))
 
     def options(
         self,
@@ -414,7 +420,8 @@ class Connector:
         if field is None or field.options is None:
             dynamic = [f.key for f in self.action(action).manifest.fields if f.options]
             raise InputError(
-                [Problem(f"$.{field_key}", f"has no dynamic options; fields with options: {', '.join(dynamic) or 'none'}", code="no_options")],
+                [Problem(f"$.{field_key}", f"has no dynamic options; fields with options: {', '.join(dynamic) or 'none'}",
+                         code="no_options")],
                 action=action,
             )
         conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
@@ -472,7 +479,8 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
     listed = list(manifest.actions)
     for index, name in enumerate(listed):
         if name not in files:
-            problems.append(locate(root, "connector.yaml", ("actions", index), f"action {name!r} has no manifest actions/{name}.yaml"))
+            message = f"action {name!r} has no manifest actions/{name}.yaml"
+            problems.append(locate(root, "connector.yaml", ("actions", index), message))
     for stem in files:
         if stem not in listed:
             problems.append(locate(root, "connector.yaml", ("actions",), f"actions/{stem}.yaml is not listed in connector.yaml"))
@@ -492,8 +500,8 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
         spec = registry.spec(name)
         for customerio_field, path in spec.field_map.items():
             if not _names_a_field(action_manifest, path):
-                problems.append(locate(root, f"actions/{name}.yaml", ("fields",),
-                                       f"handler {name!r} maps Customer.io's {customerio_field!r} to {path}, which is not a field of the action"))
+                message = f"handler {name!r} maps Customer.io's {customerio_field!r} to {path}, not a field of the action"
+                problems.append(locate(root, f"actions/{name}.yaml", ("fields",), message))
         actions[name] = Action(action_manifest, action_schema(manifest, action_manifest), spec.function)
     if problems:
         raise ManifestError(problems)

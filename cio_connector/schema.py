@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .limits import UNIX_SECONDS_MAX
-from .timestamps import ISO_DATETIME_PATTERN
+from .facts import EMAIL_PATTERN, UNIX_SECONDS_MAX
+from .keywords import MAX_BYTES, MESSAGE, TIMESTAMP
 from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule, Then
 from .patterns import portable_pattern
-from .keywords import MAX_BYTES, MESSAGE, TIMESTAMP
+from .timestamps import ISO_DATETIME_PATTERN
 
 __all__ = [
     "DRAFT",
@@ -31,7 +31,6 @@ OPTIONS = "x-dynamic-options"
 
 # Formats are annotations in 2020-12 and validators differ on them, so every format we rely on is
 # also spelled as a pattern: any runtime that validates our schemas reaches the same verdict.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 # One host character then anything but spaces: the same strings as ``[^\s/?#]+[^\s]*`` (the host
 # class is inside the rest's), without two overlapping quantifiers that backtrack quadratically.
 URL_PATTERN = r"^(https?://[^\s/?#][^\s]*|/[^\s]*)$"

@@ -26,6 +26,7 @@ from jinja2.visitor import NodeTransformer
 
 from .errors import Problem
 from .jsonsafe import MAX_DEPTH, normalize
+from .template_errors import describe_template_error
 from .yamlsource import PathPart, json_path
 
 __all__ = [
@@ -402,7 +403,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         _check_binop(operator, left, right)
         return _bounded(super().call_binop(context, operator, left, right))
 
-    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         budget = _budget()
         owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)  # a method walks its object too
         budget.step(_cost((owner, *args)) + len(kwargs) + (MACRO_CALL_STEPS if isinstance(obj, Macro) else 0))
@@ -500,7 +501,8 @@ def _render(value: Any, at: tuple[PathPart, ...], context: Mapping[str, Any] | N
     try:
         return _render_one(value, context)
     except TemplateError as exc:
-        problems.append(Problem(json_path(at), f"template error: {exc.message or exc}", code="template", location=at))
+        message = f"template error: {describe_template_error(exc, value)}"
+        problems.append(Problem(json_path(at), message, code="template", location=at))
     except Exception as exc:  # a record's own __getattr__ or a filter raising: still the field's problem
         problems.append(Problem(json_path(at), f"template error: {type(exc).__name__}: {exc}", code="template", location=at))
     return value

@@ -25,5 +25,5 @@ def unix_seconds(value: float | str) -> int:
     else:
         parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1).replace("z", "Z"))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return int(parsed.timestamp())

@@ -14,25 +14,13 @@ from .keywords import (
     MAX_BYTES,
     MESSAGE,
     TIMESTAMP,
-    compact_json,
     ecma_regex,
-    json_size,
     max_bytes_message,
-    size_in_bytes,
     timestamp_message,
 )
 from .yamlsource import PathPart, json_path
 
-__all__ = [
-    "MAX_BYTES",
-    "MESSAGE",
-    "SchemaChecker",
-    "TIMESTAMP",
-    "compact_json",
-    "ecma_regex",
-    "json_size",
-    "size_in_bytes",
-]
+__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "ecma_regex"]
 
 
 def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
@@ -157,7 +145,9 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
     """Yield (path parts, message, code) for one jsonschema error; one error may name several keys."""
     parts = tuple(error.absolute_path)
     kind = str(error.validator)
-    value = error.validator_value
+    # jsonschema types these ``Any | Unset``; both are set on every error iter_errors yields.
+    value: Any = error.validator_value
+    instance: Any = error.instance
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     if "propertyNames" in error.relative_schema_path:
         yield (*parts, str(error.instance)), f"name {_plain(error)}", "property_name"
@@ -167,7 +157,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
                 yield (*parts, key), "is required", "required"
     elif kind == "additionalProperties" and value is False:
         known = list(schema.get("properties", {}))
-        for key in error.instance:
+        for key in instance:
             if key not in known:
                 listing = ", ".join(known) if known else "none"
                 yield (*parts, key), f"unknown field; known fields: {listing}", "unknown_field"
@@ -183,7 +173,9 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
 
 
 def _plain(error: ValidationError) -> str:
-    kind, value, instance = str(error.validator), error.validator_value, error.instance
+    kind = str(error.validator)
+    value: Any = error.validator_value
+    instance: Any = error.instance
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
         names = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in wanted)

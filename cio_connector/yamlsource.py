@@ -209,5 +209,6 @@ def read_yaml(path: Path, source: str) -> Located:
         before = raw[: exc.start]
         line = before.count(b"\n")
         column = len(before) - (before.rfind(b"\n") + 1)
-        raise UnsafeYamlError("is not UTF-8 text", yaml.Mark(source, exc.start, line, column, None, None)) from None
+        mark = yaml.Mark(source, exc.start, line, column, None, None)  # type: ignore[arg-type]
+        raise UnsafeYamlError("is not UTF-8 text", mark) from None
     return load_yaml(text, source)

@@ -15,15 +15,11 @@ from typing import Any
 
 import yaml
 
+from .. import facts as _facts
 from ..errors import ManifestError, Problem
 from ..manifest import ActionManifest, ConnectorManifest, load_action_manifest, load_connector_manifest
 from ..yamlsource import Located, PathPart, json_path, load_yaml
 from .findings import FileResult, Finding, Level
-
-try:  # the limits move to a facts module (issue 8); either name serves
-    from .. import facts as _facts  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the merge order
-    from .. import limits as _facts
 
 __all__ = ["lint_plugin"]
 
@@ -31,7 +27,7 @@ IDENTIFIER_MAX_BYTES: int = _facts.IDENTIFIER_MAX_BYTES
 ATTRIBUTE_NAME_MAX_BYTES: int = _facts.ATTRIBUTE_NAME_MAX_BYTES
 ATTRIBUTE_VALUE_MAX_BYTES: int = _facts.ATTRIBUTE_VALUE_MAX_BYTES
 MAX_ATTRIBUTES: int = _facts.MAX_ATTRIBUTES
-ENTITY_DATA_MAX_BYTES: int = _facts.ENTITY_DATA_MAX_BYTES
+ENTITY_DATA_MAX_BYTES: int = _facts.ENTITY_MAX_BYTES  # attributes share the entity's cap
 
 #: Keys that hold a credential: ``api_key``, ``track_api_key``, ``client_secret``, ``token``.
 SECRET_KEY = re.compile(r"(^|_)(key|secret|token|password)$")

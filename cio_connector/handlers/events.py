@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..facts import ULID_PATTERN
 from ..registry import handler
 from ..request import ApiRequest
+from ..timestamps import unix_seconds
+from ..ulid import new_ulid
 from .identity import identifiers_from_shape
 from .people import entity_request
-from ..timestamps import unix_seconds
 
-__all__ = ["track_event", "track_page"]
+__all__ = ["AUTO_EVENT_ID", "EVENT_ID_PATTERN", "track_event", "track_page"]
 
-_FIELDS = {"identifiers": "$.customer_id", "attributes": "$.mappings", "timestamp": "$.timestamp"}
+#: ``event_id: auto`` gives each built request a fresh ULID; the client's own retries resend that
+#: same request, so Customer.io drops a duplicate and an ambiguous failure can be retried safely.
+AUTO_EVENT_ID = "auto"
+#: What the manifests accept as ``event_id``: a ULID (Track's v2 ``id`` is ``format: ulid``) or auto.
+EVENT_ID_PATTERN = f"^({AUTO_EVENT_ID}|{ULID_PATTERN.removeprefix('^').removesuffix('$')})$"
+
+_FIELDS = {"identifiers": "$.customer_id", "attributes": "$.mappings", "timestamp": "$.timestamp", "id": "$.event_id"}
 
 
 def _event(inputs: Mapping[str, Any], action: str, name: str) -> dict[str, Any]:
@@ -27,19 +35,19 @@ def _event(inputs: Mapping[str, Any], action: str, name: str) -> dict[str, Any]:
         body["attributes"] = dict(inputs["mappings"])
     if inputs.get("timestamp") is not None:
         body["timestamp"] = unix_seconds(inputs["timestamp"])
+    event_id = inputs.get("event_id")
+    if event_id:
+        body["id"] = new_ulid() if event_id == AUTO_EVENT_ID else event_id
     return body
 
 
-_EVENT_FIELDS = {**_FIELDS, "name": "$.name", "id": "$.event_id"}
+_EVENT_FIELDS = {**_FIELDS, "name": "$.name"}
 _PAGE_FIELDS = {**_FIELDS, "name": "$.page_url"}
 
 
 @handler("track_event", field_map=_EVENT_FIELDS)
 def track_event(inputs: Mapping[str, Any]) -> ApiRequest:
-    body = _event(inputs, "event", inputs["name"].strip())
-    if inputs.get("event_id"):
-        body["id"] = inputs["event_id"]
-    return entity_request(body, _EVENT_FIELDS)
+    return entity_request(_event(inputs, "event", inputs["name"].strip()), _EVENT_FIELDS)
 
 
 @handler("track_page", field_map=_PAGE_FIELDS)

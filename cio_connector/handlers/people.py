@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..limits import ENTITY_MAX_BYTES
+from ..facts import ENTITY_MAX_BYTES
 from ..registry import handler
 from ..request import ApiRequest, resendable
-from .identity import identifiers_for
 from ..timestamps import unix_seconds
+from .identity import identifiers_for
 
 __all__ = ["ENTITY_PATH", "delete_customer", "entity_request", "upsert_customer"]
 

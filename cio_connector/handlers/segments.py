@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..facts import prefixed_cio_id
 from ..registry import handler
 from ..request import ApiRequest
-from .identity import raw_cio_id
 
 __all__ = ["add_customer_to_segment", "remove_customer_from_segment", "segment_request"]
 
 
 def segment_request(operation: str, inputs: Mapping[str, Any]) -> ApiRequest:
+    """``?id_type=`` names the kind of every id; a CIO ID goes prefixed ``cio_`` (either form taken),
+    as Customer.io's Go client sends it: an id it cannot match is ignored with a 200, so the wrong
+    form would fail silently."""
     id_type = inputs["matching_field"]
     value = inputs["matching_value"]
     if id_type == "cio_id":
-        value = raw_cio_id(value)
+        value = prefixed_cio_id(value)
     return ApiRequest(
         "track",
         "POST",
@@ -24,6 +27,7 @@ def segment_request(operation: str, inputs: Mapping[str, Any]) -> ApiRequest:
         query=(("id_type", id_type),),
         json={"ids": [value]},
         field_map=tuple(_FIELDS.items()),
+        not_found="segment_id",
     )
 
 

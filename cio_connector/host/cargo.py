@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..limits import TRACK_REQUESTS_PER_SECOND
+from ..facts import TRACK_REQUESTS_PER_SECOND
 from ..manifest import DynamicOptions, Field
 from ..runtime import Connector
 from .models import (

@@ -81,7 +81,7 @@ def serve(
         if sandbox:  # the form page, filled against the in-process sandbox
             from ..forms.page import forms_router
 
-            connection = default_connection
+            connection: dict[str, Any] = server.connection()
             routers = [*routers, forms_router(connector, lambda: connection)]
         app = create_app(
             connector, token=token, routers=routers, allow_custom_endpoints=allow_custom_endpoints,

@@ -61,7 +61,7 @@ def spec_document(connector: Connector) -> dict[str, Any]:
             "version": m.version,
             "package_version": __version__,
             "description": " ".join(m.description.split()),
-            "regions": {key: region.model_dump(include={"label", "track", "app"}) for key, region in m.regions.items()},
+            "regions": {key: {"label": r.label, "track": r.track, "app": r.app} for key, r in m.regions.items()},
             "entry_point": ENTRY_POINT,
         },
         "connection": {"schema": dict(connector.connection_schema), "ui": ui_schemas(connector)},

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .customerio_rules import TRACK_HOSTS
+
 __all__ = [
     "DEFAULT_SEGMENTS",
     "DEMO_CREDENTIALS",
@@ -19,16 +21,9 @@ __all__ = [
 Region = Literal["us", "eu"]
 REGIONS: tuple[Region, ...] = ("us", "eu")
 
-# What GET /api/v1/accounts/region answers (reference §2.5).
-_TRACK_HOST_URLS: dict[str, str] = {
-    "us": "https://track.customer.io",
-    "eu": "https://track-eu.customer.io",
-}
-
-
 def track_host_url(region: str) -> str:
     """The public Track host of a region, as Customer.io reports it."""
-    return _TRACK_HOST_URLS[region]
+    return TRACK_HOSTS[region]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from cio_connector.limits import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
+from .customerio_rules import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
 
 __all__ = ["RATE_LIMIT_PRESETS", "Api", "Controls", "FaultDecision", "Faults", "RateLimits"]
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote_to_bytes
 
+from .customerio_rules import CIO_PREFIX, looks_like_email
+
 __all__ = [
     "CIO_PREFIX",
     "ID_TYPES",
@@ -21,20 +23,12 @@ __all__ = [
 
 IdType = Literal["id", "email", "cio_id"]
 ID_TYPES: tuple[IdType, ...] = ("id", "email", "cio_id")
-CIO_PREFIX = "cio_"
-
-# Deliberately loose: one "@", something on both sides, a dot in the domain, no spaces.
-_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A "%" not followed by two hex digits (RFC 3986 pct-encoded); unquote would keep it literally.
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 class BadPercentEscape(ValueError):
     """A path segment holds a ``%`` that does not start a two-hex-digit escape."""
-
-
-def looks_like_email(value: str) -> bool:
-    return bool(_EMAIL_SHAPE.match(value))
 
 
 @dataclass(frozen=True)

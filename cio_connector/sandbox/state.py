@@ -273,9 +273,15 @@ def _check_new_ids(seeds: list[SegmentSeed], taken: set[int]) -> None:
 
 
 def _segment_identifier(id_type: IdType, value: str) -> Identifier | None:
-    """Values that do not fit the declared id_type are ignored, as the spec says."""
+    """Values that do not fit the declared id_type are ignored, as the spec says.
+
+    With ``id_type=cio_id`` a value must carry the ``cio_`` prefix (as Customer.io's Go client sends
+    it and its App API's ``id_type=cio_id`` asks); a bare one matches nobody and is ignored, with the
+    200 Customer.io answers, so a client sending the wrong form finds out here rather than live.
+    """
     if id_type == "email":
         return Identifier("email", value) if looks_like_email(value) else None
     if id_type == "cio_id":
-        return Identifier("cio_id", value[len(CIO_PREFIX) :] if value.startswith(CIO_PREFIX) else value)
+        prefixed = value.startswith(CIO_PREFIX) and len(value) > len(CIO_PREFIX)
+        return Identifier("cio_id", value[len(CIO_PREFIX) :]) if prefixed else None
     return Identifier("id", value)

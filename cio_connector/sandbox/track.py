@@ -8,9 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
-from cio_connector.limits import SEGMENT_IDS_PER_REQUEST
-
 from .config import track_host_url
+from .customerio_rules import SEGMENT_IDS_PER_REQUEST
 from .identity import (
     ID_TYPES,
     BadPercentEscape,

@@ -8,8 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cio_connector.limits import BATCH_MAX_BYTES, ENTITY_MAX_BYTES
-
+from .customerio_rules import BATCH_MAX_BYTES, ENTITY_MAX_BYTES, looks_like_ulid
 from .identity import Identifier, identifier_from_object
 from .models import EventKind
 from .responses import ok, v2_error, v2_errors
@@ -57,8 +56,8 @@ def _event_errors(entity: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
         v2_error("invalid", "attributes", p)
         for p in event_data_problems(entity.get("attributes"), label="attributes")
     ]
-    if entity.get("id") is not None and not isinstance(entity.get("id"), str):
-        errors.append(v2_error("invalid", "id", "id must be a string"))
+    if entity.get("id") is not None and not looks_like_ulid(entity.get("id")):
+        errors.append(v2_error("invalid", "id", "id must be a valid ULID"))
     return name, errors
 
 

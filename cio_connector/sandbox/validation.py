@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from cio_connector.limits import (
+from .customerio_rules import (
     ATTRIBUTE_NAME_MAX_BYTES,
     ATTRIBUTE_VALUE_MAX_BYTES,
     EVENT_DATA_MAX_BYTES,
@@ -22,8 +22,8 @@ __all__ = [
     "event_data_problems",
     "event_name",
     "identifier_problem",
-    "json_size",
     "parse_json_object",
+    "value_size",
 ]
 
 # Reserved attributes holding structured data; the per-value byte limit is for plain attributes.
@@ -38,8 +38,8 @@ def compact_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def json_size(value: Any) -> int:
-    """Bytes of a value as Customer.io counts them: UTF-8 for strings, compact JSON otherwise."""
+def value_size(value: Any) -> int:
+    """Bytes of an attribute value as Customer.io counts them: UTF-8 for text, compact JSON otherwise."""
     if isinstance(value, str):
         return len(value.encode("utf-8"))
     return len(compact_json(value))
@@ -87,7 +87,7 @@ def attribute_problems(attributes: Mapping[str, Any]) -> list[str]:
     for name, value in attributes.items():
         if len(name.encode("utf-8")) > ATTRIBUTE_NAME_MAX_BYTES:
             problems.append(f"attribute name cannot be longer than {ATTRIBUTE_NAME_MAX_BYTES} bytes")
-        elif name not in _STRUCTURED_ATTRIBUTES and json_size(value) > ATTRIBUTE_VALUE_MAX_BYTES:
+        elif name not in _STRUCTURED_ATTRIBUTES and value_size(value) > ATTRIBUTE_VALUE_MAX_BYTES:
             problems.append(
                 f"value for attribute '{name}' cannot be longer than {ATTRIBUTE_VALUE_MAX_BYTES} bytes"
             )

@@ -62,7 +62,8 @@ def test_every_field_renders_with_labelled_dropdowns(action, harness, connector,
     for key, labels in selects.items():
         assert not any(label.startswith("Option ") for label in labels), (key, labels)
     if "matching_field" in schema["properties"]:
-        assert selects["root_matching_field"] == ["External ID", "Email", "CIO ID"]
+        # required without a default: a blank "choose one" entry first, then the labelled choices
+        assert selects["root_matching_field"] == ["", "External ID", "Email", "CIO ID"]
         assert selects["root_matching_value__anyof_select"] == ["Value", "Template"]
         assert harness.evaluate(JSONFORMS_SELECTS)[0][-3:] == ["External ID", "Email", "CIO ID"]
         # The JSON Forms hint for the chosen matching field, and only that one.
@@ -85,7 +86,7 @@ def test_connection_form_masks_secrets_and_hides_sandbox_endpoints(harness, conn
     for form in ("#rjsf", "#jsonforms"):
         assert harness.locator(f"{form} input[type=password]").count() == 2
         assert "Custom endpoints" not in harness.inner_text(form)
-    assert harness.evaluate(SELECTS)["root_region"] == ["US", "EU"]
+    assert harness.evaluate(SELECTS)["root_region"] == ["", "US", "EU"]  # required, no default: a blank entry first
 
 
 def test_rjsf_validation_refuses_a_concrete_bad_value_and_takes_a_template(harness):

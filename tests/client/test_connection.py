@@ -14,7 +14,8 @@ from .conftest import SECRETS, Recorder, connection
 GOOD_REGION = {"us": {"url": "https://track.customer.io", "region": "us", "environment_id": 9}}
 
 
-def fake_customerio(*, workspace_region="us", site_id="site-123", track_key=SECRETS["track_api_key"], app_key=SECRETS["app_api_key"]):
+def fake_customerio(*, workspace_region="us", site_id="site-123", track_key=SECRETS["track_api_key"],
+                    app_key=SECRETS["app_api_key"]):
     """Answers like Customer.io would for a workspace in ``workspace_region`` with these credentials."""
     import base64
 
@@ -30,7 +31,8 @@ def fake_customerio(*, workspace_region="us", site_id="site-123", track_key=SECR
             if request.headers.get("authorization") != f"Bearer {app_key}":
                 return httpx.Response(401, json={"errors": [{"detail": "Unauthorized", "status": "401"}]})
             if workspace_region == "eu" and host == "api.customer.io":
-                return httpx.Response(301, headers={"location": "https://api-eu.customer.io/v1/segments"}, json={"errors": [{"detail": "wrong datacenter", "status": "301"}]})
+                return httpx.Response(301, headers={"location": "https://api-eu.customer.io/v1/segments"},
+                                      json={"errors": [{"detail": "wrong datacenter", "status": "301"}]})
             if workspace_region == "us" and host == "api-eu.customer.io":
                 return httpx.Response(401, json={"errors": [{"detail": "Unauthorized", "status": "401"}]})
             return httpx.Response(200, json={"segments": [
@@ -237,6 +239,7 @@ def test_a_403_app_key_reads_as_missing_permission(connector):
 )
 def test_malformed_endpoints_are_refused_even_when_custom_ones_are_allowed(connector, url, message):
     allow = "loopback" not in message
-    problems = connector.validate_connection(connection(endpoints={"track": url, "app": "http://127.0.0.1:1"}), allow_custom_endpoints=allow)
+    problems = connector.validate_connection(connection(endpoints={"track": url, "app": "http://127.0.0.1:1"}),
+                                             allow_custom_endpoints=allow)
     assert [(p.path, p.message[: len(message)]) for p in problems] == [("$.endpoints.track", message)]
     assert "pw" not in json.dumps([p.to_dict() for p in problems])

@@ -18,22 +18,28 @@ from cio_connector.request import ApiRequest, resendable
 
 from .conftest import SECRETS, Recorder, checked_connection
 
-IDENTIFY = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"}, "action": "identify"}, field_map=(("identifiers", "$.matching_value"), ("attributes", "$.mappings")))
+IDENTIFY = ApiRequest("track", "POST", "/api/v2/entity",
+                      json={"type": "person", "identifiers": {"id": "1"}, "action": "identify"},
+                      field_map=(("identifiers", "$.matching_value"), ("attributes", "$.mappings")))
 # As the track_event handler declares it: an event without a dedupe id may not be sent twice.
-EVENT_NO_ID = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"}, "action": "event", "name": "x"}, idempotent=False)
+EVENT_NO_ID = ApiRequest("track", "POST", "/api/v2/entity", json={"type": "person", "identifiers": {"id": "1"},
+                                                                  "action": "event", "name": "x"}, idempotent=False)
 SEGMENTS = ApiRequest("app", "GET", "/v1/segments")
 
 # (status, headers, body, request, error class or None, attempts, message fragment)
 TABLE = [
     (200, {}, {}, IDENTIFY, None, 1, None),
-    (400, {}, {"errors": [{"reason": "invalid", "field": "identifiers.email", "message": "email is invalid"}]}, IDENTIFY, FatalApiError, 1, "email is invalid"),
+    (400, {}, {"errors": [{"reason": "invalid", "field": "identifiers.email", "message": "email is invalid"}]}, IDENTIFY,
+     FatalApiError, 1, "email is invalid"),
     (400, {}, {"meta": {"error": "name cannot be blank"}}, IDENTIFY, FatalApiError, 1, "name cannot be blank"),
-    (400, {}, {"meta": {"errors": ["too many attributes", "value too long"]}}, IDENTIFY, FatalApiError, 1, "too many attributes; value too long"),
+    (400, {}, {"meta": {"errors": ["too many attributes", "value too long"]}}, IDENTIFY, FatalApiError, 1,
+     "too many attributes; value too long"),
     (404, {}, {"errors": [{"detail": "segment not found", "status": "404"}]}, SEGMENTS, FatalApiError, 1, "segment not found"),
     (401, {}, {}, IDENTIFY, AuthenticationError, 1, "Site ID or Track API key is wrong"),
     (403, {}, {}, IDENTIFY, AuthenticationError, 1, "Site ID or Track API key is wrong"),
     (401, {}, {"errors": [{"detail": "Unauthorized"}]}, SEGMENTS, AuthenticationError, 1, "App API key is wrong"),
-    (301, {"location": "https://api-eu.customer.io/v1/segments"}, {"errors": [{"detail": "wrong datacenter", "status": "301"}]}, SEGMENTS, RegionMismatchError, 1, "this workspace is in EU"),
+    (301, {"location": "https://api-eu.customer.io/v1/segments"}, {"errors": [{"detail": "wrong datacenter", "status": "301"}]},
+     SEGMENTS, RegionMismatchError, 1, "this workspace is in EU"),
     (307, {"location": "https://track-eu.customer.io/api/v2/entity"}, {}, IDENTIFY, RegionMismatchError, 1, "choose EU"),
     (408, {}, {}, IDENTIFY, RetryableApiError, 4, "answered 408"),
     (429, {}, {"meta": {"error": "rate limited"}}, IDENTIFY, RetryableApiError, 4, "rate limited"),
@@ -42,8 +48,10 @@ TABLE = [
     (500, {}, {}, EVENT_NO_ID, RetryableApiError, 1, "answered 500"),
     (502, {}, "<html>bad gateway</html>", IDENTIFY, RetryableApiError, 4, "answered 502"),
     (503, {}, {}, EVENT_NO_ID, RetryableApiError, 4, "answered 503"),
-    (207, {}, {"errors": [{"batch_index": 0, "reason": "required", "field": "attributes.plan", "message": "plan too long"}]}, IDENTIFY, FatalApiError, 1, "plan too long"),
-    (200, {}, {"errors": [{"reason": "invalid", "field": "identifiers", "message": "bad id"}]}, IDENTIFY, FatalApiError, 1, "bad id"),
+    (207, {}, {"errors": [{"batch_index": 0, "reason": "required", "field": "attributes.plan", "message": "plan too long"}]},
+     IDENTIFY, FatalApiError, 1, "plan too long"),
+    (200, {}, {"errors": [{"reason": "invalid", "field": "identifiers", "message": "bad id"}]}, IDENTIFY, FatalApiError, 1,
+     "bad id"),
 ]
 
 
@@ -71,7 +79,8 @@ def test_status_policy(status, headers, body, request_, error, attempts, fragmen
 
 
 def test_customerio_field_errors_point_back_at_the_config_field():
-    recorder = Recorder(lambda r: httpx.Response(400, json={"errors": [{"reason": "invalid", "field": "attributes.plan", "message": "too long"}]}))
+    recorder = Recorder(lambda r: httpx.Response(400, json={"errors": [{"reason": "invalid", "field": "attributes.plan",
+                                                                        "message": "too long"}]}))
     conn = checked_connection()
     with recorder.client(conn) as client, pytest.raises(FatalApiError) as caught:
         client.send(IDENTIFY)
@@ -134,11 +143,12 @@ def test_backoff_is_exponential_bounded_and_jittered():
     policy = RetryPolicy(max_retries=6, base_delay=0.5, max_delay=4.0, rng=random.Random(7))
     delays = [policy.delay(n, None) for n in range(1, 7)]
     ceilings = [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings))
+    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings, strict=True))
     assert policy.delay(7, None) is None
 
 
-@pytest.mark.parametrize(("header", "seconds"), [("5", 5.0), ("0.5", 0.5), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+@pytest.mark.parametrize(("header", "seconds"), [("5", 5.0), ("0.5", 0.5), (None, None), ("soon", None),
+                                                 ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
 def test_retry_after_parsing(header, seconds):
     assert parse_retry_after(header) == seconds
 

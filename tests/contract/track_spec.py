@@ -6,9 +6,10 @@ import copy
 import json
 import re
 import reprlib
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
@@ -87,7 +88,7 @@ def _match_path(paths: dict[str, Any], path: str) -> tuple[str, dict[str, str]] 
             continue
         values: dict[str, str] = {}
         literal = 0
-        for want, got in zip(parts, raw):
+        for want, got in zip(parts, raw, strict=True):
             if want.startswith("{") and want.endswith("}"):
                 if not got:
                     break
@@ -176,7 +177,7 @@ def _explain(error: ValidationError, root: Draft202012Validator) -> Iterator[tup
         return
     names = [_branch_name(b, i) for i, b in enumerate(error.validator_value)]
     if not error.context:  # oneOf matched several branches
-        hits = [n for n, b in zip(names, error.validator_value) if root.evolve(schema=b).is_valid(error.instance)]
+        hits = [n for n, b in zip(names, error.validator_value, strict=True) if root.evolve(schema=b).is_valid(error.instance)]
         yield where, f"matches {len(hits)} oneOf branches ({', '.join(hits)}); exactly one is allowed"
         return
     groups = _branches(error)

@@ -170,9 +170,6 @@ id: demo
 name: Demo
 version: 1.0.0
 description: A connector for tests.
-regions:
-  us: {label: US, track: https://track.example.com, app: https://api.example.com}
-  eu: {label: EU, track: https://track-eu.example.com, app: https://api-eu.example.com}
 connection:
   fields:
     - key: region
@@ -236,18 +233,19 @@ def test_the_test_connector_itself_loads(tmp_path):
     [
         pytest.param(
             "        - {value: eu, label: EU}\n", "",
-            ["connector.yaml:10:5: $.connection.fields: region choices must match the keys of 'regions'"],
+            ["connector.yaml:7:5: $.connection.fields: region choices must be Customer.io's regions: us, eu"],
             id="region-choices-differ-from-regions",
         ),
         pytest.param(
             "    - key: region\n", "    - key: zone\n",
-            ["connector.yaml:10:5: $.connection.fields: needs an enum field 'region'"],
+            ["connector.yaml:7:5: $.connection.fields: needs an enum field 'region'"],
             id="no-region-field",
         ),
         pytest.param(
-            "track: https://track-eu.example.com", "track: http://track-eu.example.com/v1",
-            ["connector.yaml:7:26: $.regions.eu.track: does not match the pattern ^https://[^/\\s]+$"],
-            id="region-url-not-https-host",
+            "connection:\n", "regions: {us: {label: US, track: https://track.example.com}}\nconnection:\n",
+            ["connector.yaml:5:10: $.regions: unknown field; known fields: id, name, version, description, connection, "
+             "field_groups, actions"],
+            id="regions-are-facts-not-manifest-data",
         ),
         pytest.param(
             "version: 1.0.0", "version: one",
@@ -261,17 +259,19 @@ def test_the_test_connector_itself_loads(tmp_path):
         ),
         pytest.param(
             "  - pong\n", "  - pong\n  - ping\n",
-            ["connector.yaml:26:3: $.actions: must not repeat items; repeated: 'ping'"],
+            ["connector.yaml:23:3: $.actions: must not repeat items; repeated: 'ping'"],
             id="action-listed-twice",
         ),
         pytest.param(
             "when: {field: who_kind,", "when: {field: who_type,",
-            ["connector.yaml:23:23: $.field_groups.who.rules[0].when.field: unknown field 'who_type'; known fields: who_kind, who"],
+            ["connector.yaml:20:23: $.field_groups.who.rules[0].when.field: unknown field 'who_type'; "
+             "known fields: who_kind, who"],
             id="group-rule-unknown-field",
         ),
         pytest.param(
             "{key: who, label: Who, type: string}", "{key: who, label: Who, type: string, constraints: {minimum: 1}}",
-            ["connector.yaml:21:69: $.field_groups.who.fields[1].constraints.minimum: does not apply to a field of type 'string'"],
+            ["connector.yaml:18:69: $.field_groups.who.fields[1].constraints.minimum: "
+             "does not apply to a field of type 'string'"],
             id="group-field-constraint-not-for-type",
         ),
         pytest.param(
@@ -281,7 +281,8 @@ def test_the_test_connector_itself_loads(tmp_path):
         ),
         pytest.param(
             "actions:\n", "secret_sauce: true\nactions:\n",
-            ["connector.yaml:25:15: $.secret_sauce: unknown field; known fields: id, name, version, description, regions, connection, field_groups, actions"],
+            ["connector.yaml:22:15: $.secret_sauce: unknown field; "
+             "known fields: id, name, version, description, connection, field_groups, actions"],
             id="unknown-top-level-key",
         ),
     ],
@@ -307,18 +308,18 @@ def test_missing_connector_yaml(tmp_path):
 
 def test_a_listed_action_without_a_manifest(tmp_path):
     root = _write(tmp_path, actions=("ping",))
-    assert _problems(root) == ["connector.yaml:27:5: $.actions[1]: action 'pong' has no manifest actions/pong.yaml"]
+    assert _problems(root) == ["connector.yaml:24:5: $.actions[1]: action 'pong' has no manifest actions/pong.yaml"]
 
 
 def test_a_manifest_not_listed_in_connector_yaml(tmp_path):
     root = _write(tmp_path, actions=("ping", "pong", "peng"))
-    assert _problems(root) == ["connector.yaml:26:3: $.actions: actions/peng.yaml is not listed in connector.yaml"]
+    assert _problems(root) == ["connector.yaml:23:3: $.actions: actions/peng.yaml is not listed in connector.yaml"]
 
 
 def test_a_handler_without_a_manifest(tmp_path):
     root = _write(tmp_path)
     assert _problems(root, _registry("ping", "pong", "pang")) == [
-        "connector.yaml:26:3: $.actions: handler 'pang' has no action in connector.yaml"
+        "connector.yaml:23:3: $.actions: handler 'pang' has no action in connector.yaml"
     ]
 
 
@@ -333,9 +334,9 @@ def test_all_problems_of_the_folder_are_reported_together(tmp_path):
     root = _write(tmp_path, actions=("ping", "peng"))
     (root / "actions" / "ping.yaml").write_text(ACTION.format(name="pingg", title="Ping"))
     assert _problems(root, _registry("ping", "pong", "pang")) == [
-        "connector.yaml:27:5: $.actions[1]: action 'pong' has no manifest actions/pong.yaml",
-        "connector.yaml:26:3: $.actions: actions/peng.yaml is not listed in connector.yaml",
-        "connector.yaml:26:3: $.actions: handler 'pang' has no action in connector.yaml",
+        "connector.yaml:24:5: $.actions[1]: action 'pong' has no manifest actions/pong.yaml",
+        "connector.yaml:23:3: $.actions: actions/peng.yaml is not listed in connector.yaml",
+        "connector.yaml:23:3: $.actions: handler 'pang' has no action in connector.yaml",
         "actions/ping.yaml:1:7: $.name: must match the file name 'ping'",
     ]
 
@@ -357,7 +358,7 @@ def test_a_handler_mapping_an_error_field_to_no_declared_field_does_not_load(tmp
     registry.add(pong)
     assert _problems(_write(tmp_path), registry) == [
         "actions/pong.yaml:5:3: $.fields: handler 'pong' maps Customer.io's 'attributes' to $.mappings, "
-        "which is not a field of the action"
+        "not a field of the action"
     ]
 
 

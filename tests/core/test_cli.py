@@ -10,7 +10,8 @@ from cio_connector.cli import main
 def test_actions_lists_the_six_actions(capsys):
     assert main(["actions"]) == 0
     out = capsys.readouterr().out
-    for name in ("upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment", "track_event", "track_page"):
+    for name in ("upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment",
+                 "track_event", "track_page"):
         assert name in out
 
 
@@ -33,3 +34,37 @@ def test_a_port_out_of_range_is_refused_by_the_parser(port, capsys):
         main(["sandbox", "--port", port])
     assert caught.value.code == 2
     assert "is not a port (0-65535)" in capsys.readouterr().err
+
+
+def test_version_prints_the_package_version(capsys):
+    from cio_connector import __version__
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"cio-connector {__version__}\n"
+
+
+@pytest.mark.parametrize("command", [["sandbox"], ["demo"]])
+@pytest.mark.parametrize("missing", ["starlette", "uvicorn", "cryptography"])
+def test_without_the_sandbox_extra_the_sandbox_commands_say_what_to_install(monkeypatch, capsys, command, missing):
+    import sys
+
+    from cio_connector.cli import SANDBOX_HINT
+
+    for name in [m for m in sys.modules if m == "cio_connector.sandbox" or m.startswith(("cio_connector.sandbox.", missing))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, missing, None)  # what an absent package looks like to import
+    assert main(command) == 2
+    assert capsys.readouterr().err == f"error: {SANDBOX_HINT}\n"
+
+
+def test_installed_schemas_are_not_overwritten_without_out(monkeypatch, tmp_path, capsys):
+    from cio_connector import bundle
+
+    monkeypatch.setattr(bundle, "in_source_checkout", lambda: False)
+    assert main(["schemas"]) == 2
+    assert "pass --out DIR" in capsys.readouterr().err
+    assert main(["schemas", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "actions" / "track_event.json").is_file()
+    assert main(["schemas", "--check"]) == 0  # reading the bundled copy is fine

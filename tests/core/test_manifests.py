@@ -1,11 +1,13 @@
-"""Every shipped manifest loads, and says exactly what issue 2 specifies: names, keys, requiredness, limits."""
+"""Every shipped manifest loads, and says exactly what issue 2 specifies: names, keys, requiredness, facts."""
 
 from __future__ import annotations
 
 import pytest
 
-from cio_connector import limits
+from cio_connector import facts
+from cio_connector.handlers.events import AUTO_EVENT_ID, EVENT_ID_PATTERN
 from cio_connector.manifest import ActionManifest, Field, load_action_manifest
+from cio_connector.patterns import portable_pattern
 
 from .conftest import ACTION_FILES, ACTION_NAMES
 
@@ -16,7 +18,7 @@ SPEC: dict[str, tuple[list[str], list[str]]] = {
     "add_customer_to_segment": (["matching_field", "matching_value", "segment"], []),
     "remove_customer_from_segment": (["matching_field", "matching_value", "segment"], []),
     "track_event": (["name", "customer_id"], ["mappings", "timestamp", "event_id"]),
-    "track_page": (["customer_id", "page_url"], ["mappings", "timestamp"]),
+    "track_page": (["customer_id", "page_url"], ["mappings", "timestamp", "event_id"]),
 }
 
 FIELD_ORDER = {
@@ -25,7 +27,7 @@ FIELD_ORDER = {
     "add_customer_to_segment": ["matching_field", "matching_value", "segment"],
     "remove_customer_from_segment": ["matching_field", "matching_value", "segment"],
     "track_event": ["name", "customer_id", "mappings", "timestamp", "event_id"],
-    "track_page": ["customer_id", "page_url", "mappings", "timestamp"],
+    "track_page": ["customer_id", "page_url", "mappings", "timestamp", "event_id"],
 }
 
 MATCHING_ACTIONS = [name for name, keys in FIELD_ORDER.items() if "matching_field" in keys]
@@ -33,17 +35,17 @@ SEGMENT_ACTIONS = ["add_customer_to_segment", "remove_customer_from_segment"]
 
 # (action, field, constraint) -> the documented Customer.io limit it encodes.
 LIMITS = [
-    *[(name, "matching_value", "max_bytes", limits.IDENTIFIER_MAX_BYTES) for name in MATCHING_ACTIONS],
-    ("upsert_customer", "mappings", "max_properties", limits.MAX_ATTRIBUTES),
-    ("upsert_customer", "mappings", "key_max_bytes", limits.ATTRIBUTE_NAME_MAX_BYTES),
-    ("upsert_customer", "mappings", "value_max_bytes", limits.ATTRIBUTE_VALUE_MAX_BYTES),
-    ("track_event", "name", "max_bytes", limits.EVENT_NAME_MAX_BYTES),
-    ("track_event", "customer_id", "max_bytes", limits.IDENTIFIER_MAX_BYTES),
-    ("upsert_customer", "mappings", "max_bytes", limits.ENTITY_DATA_MAX_BYTES),
-    ("track_event", "mappings", "max_bytes", limits.ENTITY_DATA_MAX_BYTES),
-    ("track_page", "customer_id", "max_bytes", limits.IDENTIFIER_MAX_BYTES),
-    ("track_page", "page_url", "max_bytes", limits.EVENT_NAME_MAX_BYTES),
-    ("track_page", "mappings", "max_bytes", limits.ENTITY_DATA_MAX_BYTES),
+    *[(name, "matching_value", "max_bytes", facts.IDENTIFIER_MAX_BYTES) for name in MATCHING_ACTIONS],
+    ("upsert_customer", "mappings", "max_properties", facts.MAX_ATTRIBUTES),
+    ("upsert_customer", "mappings", "key_max_bytes", facts.ATTRIBUTE_NAME_MAX_BYTES),
+    ("upsert_customer", "mappings", "value_max_bytes", facts.ATTRIBUTE_VALUE_MAX_BYTES),
+    ("track_event", "name", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
+    ("track_event", "customer_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    ("upsert_customer", "mappings", "max_bytes", facts.ENTITY_MAX_BYTES),
+    ("track_event", "mappings", "max_bytes", facts.ENTITY_MAX_BYTES),
+    ("track_page", "customer_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    ("track_page", "page_url", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
+    ("track_page", "mappings", "max_bytes", facts.ENTITY_MAX_BYTES),
 ]
 
 
@@ -154,6 +156,7 @@ def test_segment_has_dynamic_manual_segment_options(connector, name):
         ("track_page", "timestamp", "datetime"),
         ("track_page", "page_url", "url"),
         ("track_event", "event_id", "string"),
+        ("track_page", "event_id", "string"),
     ],
 )
 def test_field_types(connector, name, key, kind):
@@ -164,3 +167,44 @@ def test_field_types(connector, name, key, kind):
 def test_numeric_limits_equal_the_named_constants(connector, name, key, constraint, limit):
     field = _field(connector.actions[name].manifest, key)
     assert getattr(field.constraints, constraint) == limit
+
+
+# -- the manifests spell Customer.io's facts exactly as cio_connector.facts does -------------------
+
+@pytest.mark.parametrize("name", MATCHING_ACTIONS)
+def test_the_cio_id_rule_is_the_facts_pattern(connector, name):
+    rules = {(r.when.field, r.when.equals): r.then for r in connector.actions[name].manifest.rules}
+    assert rules["matching_field", "cio_id"].constraints.pattern == facts.CIO_ID_INPUT_PATTERN
+
+
+@pytest.mark.parametrize("name", ["track_event", "track_page"])
+def test_event_id_is_a_ulid_or_auto(connector, name):
+    field = _field(connector.actions[name].manifest, "event_id")
+    assert field.constraints.pattern == EVENT_ID_PATTERN
+    assert EVENT_ID_PATTERN == f"^({AUTO_EVENT_ID}|{facts.ULID_PATTERN[1:-1]})$"
+    assert "ULID" in field.constraints.pattern_message and AUTO_EVENT_ID in field.constraints.pattern_message
+
+
+def test_the_email_format_is_the_facts_pattern(connector):
+    schema = connector.actions["upsert_customer"].schema
+    email_rule = next(rule["then"] for rule in schema["allOf"] if rule["if"]["properties"]["matching_field"]["const"] == "email")
+    # as the facts spell it, with its \s written out for every engine (patterns.portable_pattern)
+    assert email_rule["properties"]["matching_value"]["pattern"] == portable_pattern(facts.EMAIL_PATTERN)
+
+
+@pytest.mark.parametrize("name", list(SPEC))
+def test_no_action_field_is_both_required_and_defaulted(connector, name):
+    """A default on a required field is never used by the runtime, yet a form pre-fills it: the two
+    would disagree about a config that leaves the field out."""
+    for field in connector.actions[name].manifest.fields:
+        assert not (field.required and field.default is not None), field.key
+        schema = connector.actions[name].schema
+        assert not (field.key in schema["required"] and "default" in schema["properties"][field.key]), field.key
+
+
+def test_no_connection_field_is_both_required_and_defaulted(connector):
+    """Region above all: a default of US would send an EU workspace's data through US servers before
+    Customer.io's redirect could say so, so the region is always chosen, never assumed."""
+    for field in connector.manifest.connection.fields:
+        assert not (field.required and field.default is not None), field.key
+    assert "default" not in connector.connection_schema["properties"]["region"]

@@ -40,7 +40,9 @@ numbers = st.one_of(
     st.integers(), st.floats(allow_nan=False, allow_infinity=False),
 )
 scalars = st.one_of(texts, numbers, st.booleans(), st.none())
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3), max_leaves=6)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3), max_leaves=6
+)
 
 
 def field_values(action: str, key: str) -> st.SearchStrategy:
@@ -119,12 +121,14 @@ def test_fast_path_and_full_path_build_the_same_request(action, data):
     if not slow_problems:
         fast_request = plan.build(record=record)
         assert fast_request.body == slow_request.body
-        assert (fast_request.method, fast_request.path, fast_request.query) == (slow_request.method, slow_request.path, slow_request.query)
+        fast_line = (fast_request.method, fast_request.path, fast_request.query)
+        assert fast_line == (slow_request.method, slow_request.path, slow_request.query)
         assert fast_request.idempotent == slow_request.idempotent
 
 
 def test_the_fast_path_is_taken_for_a_plain_valid_record(monkeypatch):
-    plan = CONNECTOR.plan("upsert_customer", {"matching_field": "email", "matching_value": "{{ record.email }}", "mappings": {"plan": "{{ record.plan }}"}})
+    config = {"matching_field": "email", "matching_value": "{{ record.email }}", "mappings": {"plan": "{{ record.plan }}"}}
+    plan = CONNECTOR.plan("upsert_customer", config)
     monkeypatch.setattr(plan, "_explain", lambda ctx: pytest.fail("the full path ran for a valid record"))
     assert plan.build(record={"email": "ada@example.com", "plan": "pro"}).json["attributes"] == {"plan": "pro"}
 
@@ -139,11 +143,30 @@ def test_an_invalid_record_is_explained_by_the_full_checker():
 def test_plans_are_cached_by_content():
     config = {"matching_field": "id", "matching_value": "{{ record.id }}"}
     assert CONNECTOR.plan("delete_customer", config) is CONNECTOR.plan("delete_customer", dict(config))
-    assert CONNECTOR.plan("delete_customer", config) is not CONNECTOR.plan("delete_customer", {**config, "matching_field": "email"})
+    other = {**config, "matching_field": "email"}
+    assert CONNECTOR.plan("delete_customer", config) is not CONNECTOR.plan("delete_customer", other)
 
 
 def test_record_lookups_read_like_jinja2():
     """A dict's own attribute names are jinja2's to read (``record.items`` is the method there)."""
-    plan = CONNECTOR.plan("upsert_customer", {"matching_field": "id", "matching_value": "u", "mappings": {"v": "{{ record.items }}"}})
+    config = {"matching_field": "id", "matching_value": "u", "mappings": {"v": "{{ record.items }}"}}
+    plan = CONNECTOR.plan("upsert_customer", config)
     slow = plan._explain({"record": {"items": "x"}})
     assert plan.check(record={"items": "x"}) == slow[1]
+
+
+def test_a_concrete_config_is_judged_by_the_compiled_validator_alone(monkeypatch):
+    """What a host sends after evaluating its own expressions: no jsonschema on the valid path."""
+    import cio_connector.plan as plan_module
+
+    monkeypatch.setattr(plan_module, "check_config", lambda *a, **k: pytest.fail("the full checker ran"))
+    config = {"matching_field": "id", "matching_value": "u-7", "mappings": {"plan": "pro"}}
+    plan = ActionPlan(CONNECTOR.actions["upsert_customer"], config)
+    assert plan.problems == () and plan.build().json["identifiers"] == {"id": "u-7"}
+
+
+def test_a_concrete_config_still_gets_a_fresh_generated_event_id_per_build():
+    plan = CONNECTOR.plan("track_event", {"name": "purchase", "customer_id": "u1", "event_id": "auto"})
+    first, second = plan.build(), plan.build()
+    assert first.json["id"] != second.json["id"]
+    assert first.idempotent and second.idempotent

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import Problem
-from cio_connector.limits import IDENTIFIER_MAX_BYTES
+from cio_connector.facts import IDENTIFIER_MAX_BYTES
 from cio_connector.schema import ISO_DATETIME_PATTERN
 from cio_connector.templating import is_template
 
@@ -51,7 +51,10 @@ def test_any_identifier_over_150_bytes_is_rejected(connector, action, value):
     ]
 
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30).filter(lambda s: not is_template(s))
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30).filter(lambda s: not is_template(s))
+)
 templates = st.sampled_from(["{{ record.a }}", "{{ record.missing }}", "x{{ record.b }}", "{{ oops", "{% for %}",
                              "{{ record.__class__ }}", "{{ [record.nope] }}", "{{ record }}", "{# c #}"])
 json_values = st.recursive(json_scalars | templates, lambda inner: st.lists(inner, max_size=4)

@@ -75,7 +75,7 @@ def test_the_package_is_typed():
 
 
 def test_the_module_list_covers_the_core():
-    core = {"actions", "bundle", "errors", "limits", "manifest", "registry", "runtime", "schema", "templating",
+    core = {"actions", "bundle", "errors", "facts", "jsonbytes", "manifest", "registry", "runtime", "schema", "templating",
             "validation", "yamlsource"}
     assert {f"cio_connector.{name}" for name in core} <= set(MODULES)
 

@@ -15,7 +15,11 @@ from cio_connector.schema import DRAFT, render_schemas
 from .conftest import ACTION_NAMES
 
 SCHEMAS = bundle_root() / "schemas"
-GENERATED = ["connection.json", *[f"actions/{name}.json" for name in ACTION_NAMES], *[f"config/{name}.json" for name in ACTION_NAMES]]
+GENERATED = [
+    "connection.json",
+    *[f"actions/{name}.json" for name in ACTION_NAMES],
+    *[f"config/{name}.json" for name in ACTION_NAMES],
+]
 META = ["action-manifest.schema.json", "connector-manifest.schema.json"]
 
 

@@ -87,7 +87,7 @@ def test_connection_repr_and_str_hold_no_secret(connector):
         ("delete_customer", {"matching_field": "id", "matching_value": "42"}),
         ("add_customer_to_segment", {"matching_field": "id", "matching_value": "42", "segment": 7}),
         ("remove_customer_from_segment", {"matching_field": "cio_id", "matching_value": "cio_1", "segment": 7}),
-        ("track_event", {"name": "purchase", "customer_id": "42", "event_id": "01HX"}),
+        ("track_event", {"name": "purchase", "customer_id": "42", "event_id": "01HXJ5Z9Q4W6ZK3V8N2M7R1T0Y"}),
         ("track_page", {"customer_id": "42", "page_url": "/pricing"}),
     ],
 )

@@ -144,7 +144,7 @@ def test_prepare_renders_against_an_empty_record_when_none_is_given(connector):
     problems_config = {"matching_field": "id", "matching_value": "{{ record.id }}"}
     with pytest.raises(Exception) as caught:
         connector.prepare("delete_customer", problems_config)
-    assert [p.message for p in caught.value.problems] == ["template error: 'dict object' has no attribute 'id'"]
+    assert [p.message for p in caught.value.problems] == ["template error: the record has no field 'id'"]
 
 
 def test_context_adds_variables_next_to_the_record(connector):
@@ -184,7 +184,7 @@ def test_the_sandbox_refuses_unsafe_access(template):
 
 def test_an_undefined_value_inside_a_list_is_an_error_not_a_value():
     rendered = render_config({"v": "{{ [record.missing] }}"}, {"record": {}})
-    assert [p.message for p in rendered.problems] == ["template error: 'dict object' has no attribute 'missing'"]
+    assert [p.message for p in rendered.problems] == ["template error: the record has no field 'missing'"]
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cio_connector import InputError, Problem
-from cio_connector.limits import (
+from cio_connector.facts import (
     ATTRIBUTE_NAME_MAX_BYTES,
     ATTRIBUTE_VALUE_MAX_BYTES,
-    ENTITY_DATA_MAX_BYTES,
+    ENTITY_MAX_BYTES,
     IDENTIFIER_MAX_BYTES,
     MAX_ATTRIBUTES,
 )
@@ -19,6 +19,8 @@ TRACK_ACTIONS = ["track_event", "track_page"]
 MATCHING_VALUES = {"id": "user-42", "email": "ada@example.com", "cio_id": "cio_03000001"}
 
 # 'é' is 2 UTF-8 bytes: 76 of them are 76 characters but 152 bytes, one byte too many... twice.
+NOT_A_ULID = ("must be a ULID (26 letters and digits, no I, L, O or U, the first one 0-7) or auto to generate "
+              "one per record")
 TOO_LONG_ID = "é" * 76
 assert len(TOO_LONG_ID) <= IDENTIFIER_MAX_BYTES < len(TOO_LONG_ID.encode())
 
@@ -60,7 +62,7 @@ VALID = [
     ("track_event", {"name": "purchase", "customer_id": "42", "timestamp": "2024-05-01"}),
     ("track_event", {"name": "purchase", "customer_id": "42", "timestamp": "2024-02-29 23:59"}),
     ("track_event", {"name": "purchase", "customer_id": "42", "timestamp": 0}),
-    ("track_event", {"name": "purchase", "customer_id": "42", "mappings": {"blob": "x" * (ENTITY_DATA_MAX_BYTES - 20)}}),
+    ("track_event", {"name": "purchase", "customer_id": "42", "mappings": {"blob": "x" * (ENTITY_MAX_BYTES - 200)}}),
     ("track_page", {"customer_id": "42", "page_url": "/pricing?plan=pro"}),
     ("track_page", {"customer_id": "42", "page_url": "http://example.com", "timestamp": 1714564800,
                     "mappings": {"title": "Pricing", "referrer": "https://google.com"}}),
@@ -141,11 +143,8 @@ UNKNOWN_FIELD = [
     ("track_event", {**_base("track_event"), "data": {}}, [
         ("$.data", None, "unknown field; known fields: name, customer_id, mappings, timestamp, event_id"),
     ]),
-    ("track_page", {**_base("track_page"), "event_id": "x"}, [
-        ("$.event_id", None, "unknown field; known fields: customer_id, page_url, mappings, timestamp"),
-    ]),
     ("track_page", {**_base("track_page"), "page url": "x"}, [
-        ('$["page url"]', None, "unknown field; known fields: customer_id, page_url, mappings, timestamp"),
+        ('$["page url"]', None, "unknown field; known fields: customer_id, page_url, mappings, timestamp, event_id"),
     ]),
 ]
 
@@ -188,14 +187,11 @@ BYTES = [
     ("track_event", {**_base("track_event"), "name": "é" * 50 + "x"}, [
         ("$.name", "Name", "is 101 bytes; at most 100 bytes allowed"),
     ]),
-    ("track_event", {**_base("track_event"), "mappings": {"blob": "x" * (ENTITY_DATA_MAX_BYTES - 10)}}, [
+    ("track_event", {**_base("track_event"), "mappings": {"blob": "x" * (ENTITY_MAX_BYTES - 10)}}, [
         ("$.mappings", "Mappings", "is 32,001 bytes; at most 32,000 bytes allowed"),
     ]),
     ("track_page", {**_base("track_page"), "mappings": {"blob": "é" * 16_000}}, [
         ("$.mappings", "Mappings", "is 32,011 bytes; at most 32,000 bytes allowed"),
-    ]),
-    ("track_event", {**_base("track_event"), "event_id": TOO_LONG_ID}, [
-        ("$.event_id", "Event ID", "is 152 bytes; at most 150 bytes allowed"),
     ]),
 ]
 
@@ -235,7 +231,10 @@ OTHER_SHAPES = [
     ("track_event", {**_base("track_event"), "name": "   "}, [("$.name", "Name", "must not be blank")]),
     ("track_event", {**_base("track_event"), "name": ""}, [("$.name", "Name", "must not be empty"),
                                                            ("$.name", "Name", "must not be blank")]),
-    ("track_event", {**_base("track_event"), "event_id": ""}, [("$.event_id", "Event ID", "must not be empty")]),
+    *[(action, {**_base(action), "event_id": value}, [("$.event_id", "Event ID", NOT_A_ULID)])
+      for action in ("track_event", "track_page")
+      for value in ("", "x", "order-42", "01HXJ5Z9Q4W6ZK3V8N2M7R1T0", "81HXJ5Z9Q4W6ZK3V8N2M7R1T0Y", "01HXJ5Z9Q4W6ZK3V8N2M7R1T0I",
+                    "01HXJ5Z9Q4W6ZK3V8N2M7R1T0Y\n", "AUTO", " auto")],
     ("track_page", {**_base("track_page"), "page_url": "pricing"}, [
         ("$.page_url", "Page URL", "must be an http(s) URL or a path starting with /"),
     ]),
@@ -292,8 +291,8 @@ def test_prepare_raises_input_error_with_the_same_problems(connector, action, co
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({}, "template error: 'dict object' has no attribute 'email'"),
-        ({"mail": "a@b.co"}, "template error: 'dict object' has no attribute 'email'"),
+        ({}, "template error: the record has no field 'email'"),
+        ({"mail": "a@b.co"}, "template error: the record has no field 'email'"),
     ],
 )
 def test_undefined_template_variable_with_a_record(connector, record, message):
@@ -354,7 +353,9 @@ def test_problems_carry_codes_and_locations(connector):
         ("required", ("matching_value",)),
         ("x-maxBytes", ("mappings", "a")),
     ]
-    assert problems[0].to_dict() == {"path": "$.matching_value", "message": "is required", "label": "Matching Value", "code": "required"}
+    assert problems[0].to_dict() == {
+        "path": "$.matching_value", "message": "is required", "label": "Matching Value", "code": "required",
+    }
 
 
 def test_an_unknown_action_lists_the_known_ones(connector):

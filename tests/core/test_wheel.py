@@ -9,9 +9,12 @@ import sys
 import sysconfig
 import textwrap
 import venv
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from cio_connector.bundle import bundle_root
 
@@ -58,22 +61,67 @@ def _bin(env_dir: Path, name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, Path]:
-    """(python of a fresh venv holding only the built wheel, a directory far from the repository)."""
-    base = tmp_path_factory.mktemp("wheel")
-    dist = base / "dist"
-    _run(sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO, cwd=base)
-    (wheel,) = dist.glob("cio_connector-*.whl")
+def wheel(tmp_path_factory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    _run(sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO, cwd=dist)
+    (built,) = dist.glob("cio_connector-*.whl")
+    return built
 
+
+def _fresh_venv(base: Path, wheel: Path) -> tuple[Path, Path]:
+    """(python of a fresh venv holding only ``wheel``, its site-packages)."""
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
     python = _bin(env_dir, "python")
     _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "--quiet", wheel, cwd=base)
-
-    # The runtime dependencies come from this test run's environment, behind the wheel in sys.path.
     site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=base).stdout.strip())
+    return python, site
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, wheel) -> tuple[Path, Path]:
+    """(python of a fresh venv holding only the built wheel, a directory far from the repository)."""
+    base = tmp_path_factory.mktemp("wheel")
+    python, site = _fresh_venv(base, wheel)
+    # The runtime dependencies come from this test run's environment, behind the wheel in sys.path.
     (site / "_deps_from_test_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
 
+    elsewhere = base / "elsewhere"
+    elsewhere.mkdir()
+    return python, elsewhere
+
+
+def _core_distributions() -> list[metadata.Distribution]:
+    """cio-connector's runtime dependencies, transitively, without any extra (no sandbox, no test)."""
+    found: dict[str, metadata.Distribution] = {}
+    todo = [Requirement(text) for text in metadata.requires("cio-connector") or []]
+    while todo:
+        requirement = todo.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        name = canonicalize_name(requirement.name)
+        if name not in found:
+            found[name] = metadata.distribution(requirement.name)
+            todo += [Requirement(text) for text in found[name].requires or []]
+    return list(found.values())
+
+
+@pytest.fixture(scope="module")
+def installed_without_extras(tmp_path_factory, wheel) -> tuple[Path, Path]:
+    """Like ``installed``, but only the core dependencies are importable: what ``pip install
+    cio-connector`` gives, without ``[sandbox]``. They are linked from this test run's environment,
+    package by package, so no network is needed."""
+    base = tmp_path_factory.mktemp("core-only")
+    python, site = _fresh_venv(base, wheel)
+    deps = base / "core-deps"
+    deps.mkdir()
+    for dist in _core_distributions():
+        tops = {Path(str(file)).parts[0] for file in dist.files or ()} - {"..", "__pycache__"}
+        for top in tops:
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (deps / top).exists():
+                (deps / top).symlink_to(source)
+    (site / "_core_deps.pth").write_text(f"{deps}\n")
     elsewhere = base / "elsewhere"
     elsewhere.mkdir()
     return python, elsewhere
@@ -164,3 +212,49 @@ def test_the_installed_command_speaks_the_json_protocol(installed):
     assert doc["outcome"] == "dry_run"
     assert doc["result"]["request"]["url"] == "https://track-eu.customer.io/api/v2/entity"
     assert "SECRET" not in result.stdout
+
+
+def _cli(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    command = [str(_bin(python.parent.parent, "cio-connector")), *args]
+    return subprocess.run(command, check=False, cwd=cwd, env=_clean_env(), capture_output=True, text=True, timeout=120)
+
+
+def test_without_extras_the_sandbox_is_really_absent(installed_without_extras):
+    python, elsewhere = installed_without_extras
+    probe = "import importlib.util as u; print([m for m in ('starlette', 'uvicorn', 'jinja2', 'httpx') if u.find_spec(m)])"
+    assert _run(python, "-c", probe, cwd=elsewhere, env=_clean_env()).stdout.strip() == "['jinja2', 'httpx']"
+
+
+@pytest.mark.parametrize("command", ["demo", "sandbox"])
+def test_without_the_sandbox_extra_the_commands_print_one_line_saying_what_to_install(installed_without_extras, command):
+    python, elsewhere = installed_without_extras
+    result = _cli(python, command, cwd=elsewhere)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == "error: the sandbox needs the [sandbox] extra: pip install 'cio-connector[sandbox]'\n"
+
+
+def test_without_extras_the_connector_itself_works(installed_without_extras):
+    python, elsewhere = installed_without_extras
+    result = _cli(python, "actions", cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert all(name in result.stdout for name in ACTION_NAMES)
+
+
+def test_version(installed_without_extras):
+    from cio_connector import __version__
+
+    python, elsewhere = installed_without_extras
+    result = _cli(python, "--version", cwd=elsewhere)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"cio-connector {__version__}\n", "")
+
+
+def test_schemas_never_writes_into_the_installed_package(installed_without_extras):
+    python, elsewhere = installed_without_extras
+    result = _cli(python, "schemas", cwd=elsewhere)
+    assert result.returncode == 2
+    assert "pass --out DIR" in result.stderr and "Traceback" not in result.stderr
+    assert list(elsewhere.iterdir()) == []
+    out = elsewhere / "my-schemas"
+    assert _cli(python, "schemas", "--out", str(out), cwd=elsewhere).returncode == 0
+    assert sorted(p.name for p in (out / "actions").glob("*.json")) == sorted(f"{name}.json" for name in ACTION_NAMES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
+from cio_connector.facts import TRACK_REQUESTS_PER_SECOND
 from cio_connector.host.cargo import (
     AUTOCOMPLETE_WIDGET,
     EXPRESSION_REF,
@@ -13,7 +14,6 @@ from cio_connector.host.cargo import (
     coerce_config,
     option_field,
 )
-from cio_connector.limits import TRACK_REQUESTS_PER_SECOND
 
 from .conftest import CONFIGS, MANIFEST_SCHEMA
 

@@ -19,7 +19,7 @@ PROBES = [
     ("{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(30) }}",
      "the template takes over 20,000 steps (loop iterations, calls, operations)"),
     ("{% macro f(n) %}{{ f(n+1) }}{% endmacro %}{{ f(0) }}", "calls nest over 32 deep (a macro calling itself?)"),
-    ("{{ lipsum(1000000) }}", "'lipsum' is undefined"),
+    ("{{ lipsum(1000000) }}", "'lipsum' is not defined; a field of the record is written record.lipsum"),
     ("{{ ((((9**64)**64)**64)**64)**64 }}", "203-bit number ** 64 is too large for a template"),
     ("{% set ns = namespace(n=9**64) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n }}",
      "a product over 4,096 bits is too large for a template"),

@@ -14,7 +14,8 @@ def run(connector, conn, client, action, config, record=None):
 
 
 def upsert(connector, conn, client, field, value, **attributes):
-    return run(connector, conn, client, "upsert_customer", {"matching_field": field, "matching_value": value, "mappings": attributes})
+    config = {"matching_field": field, "matching_value": value, "mappings": attributes}
+    return run(connector, conn, client, "upsert_customer", config)
 
 
 def person(sandbox, key: str):
@@ -67,10 +68,23 @@ def test_segment_membership_by_each_matching_field(connector, conn, client, sand
     value = {"id": "seg-1", "email": "seg@example.com", "cio_id": who["cio_id"]}[field]
     options = connector.options("add_customer_to_segment", "segment", conn, client=client)
     segment = options[0]["value"]
-    run(connector, conn, client, "add_customer_to_segment", {"matching_field": field, "matching_value": value, "segment": segment})
+    config = {"matching_field": field, "matching_value": value, "segment": segment}
+    run(connector, conn, client, "add_customer_to_segment", config)
     assert person(sandbox, "seg-1")["segments"] == [segment]
-    run(connector, conn, client, "remove_customer_from_segment", {"matching_field": field, "matching_value": value, "segment": segment})
+    run(connector, conn, client, "remove_customer_from_segment", config)
     assert person(sandbox, "seg-1")["segments"] == []
+
+
+@pytest.mark.parametrize("form", ["bare", "prefixed"])
+def test_segment_membership_by_cio_id_takes_either_form(connector, conn, client, sandbox, form):
+    upsert(connector, conn, client, "id", "seg-3")
+    cio_id = person(sandbox, "seg-3")["cio_id"]
+    value = cio_id if form == "bare" else f"cio_{cio_id}"
+    config = {"matching_field": "cio_id", "matching_value": value, "segment": 1}
+    run(connector, conn, client, "add_customer_to_segment", config)
+    assert person(sandbox, "seg-3")["segments"] == [1]
+    run(connector, conn, client, "remove_customer_from_segment", config)
+    assert person(sandbox, "seg-3")["segments"] == []
 
 
 def test_options_list_only_manual_segments_sorted(connector, conn, client, sandbox):
@@ -83,35 +97,45 @@ def test_options_list_only_manual_segments_sorted(connector, conn, client, sandb
 def test_unknown_and_dynamic_segments_are_rejected_by_customerio(connector, conn, client, sandbox):
     upsert(connector, conn, client, "id", "seg-2")
     dynamic = next(s["id"] for s in sandbox.snapshot()["segments"] if s["type"] == "dynamic")
+    by_id = {"matching_field": "id", "matching_value": "seg-2"}
     with pytest.raises(FatalApiError) as unknown:
-        run(connector, conn, client, "add_customer_to_segment", {"matching_field": "id", "matching_value": "seg-2", "segment": 999_999})
+        run(connector, conn, client, "add_customer_to_segment", {**by_id, "segment": 999_999})
     assert unknown.value.status == 404
+    assert [(p.path, p.message) for p in unknown.value.problems] == [("$.segment", "segment 999999 not found")]
     with pytest.raises(FatalApiError) as data_driven:
-        run(connector, conn, client, "add_customer_to_segment", {"matching_field": "id", "matching_value": "seg-2", "segment": dynamic})
+        run(connector, conn, client, "add_customer_to_segment", {**by_id, "segment": dynamic})
     assert data_driven.value.status == 400
+
+
+EVENT_IDS = {"id": "01HZ0000000000000000000001", "email": "01HZ0000000000000000000002", "cio_id": "01hz0000000000000000000003"}
 
 
 @pytest.mark.parametrize("shape", ["id", "email", "cio_id"])
 def test_track_event_for_each_identifier_shape(connector, conn, client, sandbox, shape):
     upsert(connector, conn, client, "id", "ev-1", email="ev@example.com")
     customer_id = {"id": "ev-1", "email": "ev@example.com", "cio_id": "cio_" + person(sandbox, "ev-1")["cio_id"]}[shape]
-    config = {"name": "purchase", "customer_id": customer_id, "mappings": {"price": 9.5}, "timestamp": 1_700_000_000, "event_id": f"01HZ{shape.upper()}"}
+    config = {"name": "purchase", "customer_id": customer_id, "mappings": {"price": 9.5}, "timestamp": 1_700_000_000,
+              "event_id": EVENT_IDS[shape]}
     run(connector, conn, client, "track_event", config)
     run(connector, conn, client, "track_event", config)  # same event_id: Customer.io ignores the repeat
     events = sandbox.state.events("ev-1")
-    assert [(e["type"], e["name"], e["data"], e["timestamp"]) for e in events] == [("event", "purchase", {"price": 9.5}, 1_700_000_000)]
+    assert [(e["type"], e["name"], e["data"], e["timestamp"]) for e in events] == [
+        ("event", "purchase", {"price": 9.5}, 1_700_000_000),
+    ]
 
 
 def test_track_page_records_a_page_view(connector, conn, client, sandbox):
     upsert(connector, conn, client, "email", "pv@example.com")
-    run(connector, conn, client, "track_page", {"customer_id": "pv@example.com", "page_url": "https://example.com/pricing", "mappings": {"title": "Pricing"}})
+    config = {"customer_id": "pv@example.com", "page_url": "https://example.com/pricing", "mappings": {"title": "Pricing"}}
+    run(connector, conn, client, "track_page", config)
     events = sandbox.state.events("pv@example.com")
     assert [(e["type"], e["name"], e["data"]) for e in events] == [("page", "https://example.com/pricing", {"title": "Pricing"})]
 
 
 def test_templates_render_from_the_record(connector, conn, client, sandbox):
     record = {"email": "t@example.com", "plan": "pro", "seats": 4}
-    config = {"matching_field": "email", "matching_value": "{{ record.email }}", "mappings": {"plan": "{{ record.plan | upper }}", "seats": "{{ record.seats }}"}}
+    config = {"matching_field": "email", "matching_value": "{{ record.email }}",
+              "mappings": {"plan": "{{ record.plan | upper }}", "seats": "{{ record.seats }}"}}
     run(connector, conn, client, "upsert_customer", config, record=record)
     assert person(sandbox, "t@example.com")["attributes"] == {"plan": "PRO", "seats": 4}
 

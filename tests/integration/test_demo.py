@@ -10,7 +10,9 @@ import pytest
 from cio_connector.cli import main
 from cio_connector.demo import run_demo
 
-ACTIONS = ["upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment", "track_event", "track_page"]
+ACTIONS = [
+    "upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment", "track_event", "track_page",
+]
 
 
 @pytest.mark.parametrize("region", ["us", "eu"])

@@ -17,7 +17,7 @@ from cio_connector.sandbox import SandboxServer
 
 from .conftest import connection_for
 
-CREATED = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+CREATED = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 EVENT_ID = "01HZY5Q7W9X2B3C4D5E6F7G8H9"
 
 
@@ -38,14 +38,18 @@ def with_official_client(server: SandboxServer) -> None:
 
 def with_connector(connector, server: SandboxServer) -> None:
     conn = connector.connection(connection_for(server))
+    purchase = {"name": "purchase", "customer_id": "user-1", "mappings": {"price": 23.45, "sku": "socks"}, "event_id": EVENT_ID}
     steps = [
-        ("upsert_customer", {"matching_field": "id", "matching_value": "user-1", "mappings": {"email": "ada@example.com", "plan": "pro", "created_at": "{{ record.created }}"}}),
-        ("upsert_customer", {"matching_field": "email", "matching_value": "bob@example.com", "mappings": {"plan": "free", "seats": 2}}),
+        ("upsert_customer", {"matching_field": "id", "matching_value": "user-1",
+                             "mappings": {"email": "ada@example.com", "plan": "pro", "created_at": "{{ record.created }}"}}),
+        ("upsert_customer", {"matching_field": "email", "matching_value": "bob@example.com",
+                             "mappings": {"plan": "free", "seats": 2}}),
         ("upsert_customer", {"matching_field": "id", "matching_value": "user-2", "mappings": {"email": "gone@example.com"}}),
-        ("track_event", {"name": "purchase", "customer_id": "user-1", "mappings": {"price": 23.45, "sku": "socks"}, "event_id": EVENT_ID, "timestamp": 1_700_000_000}),
-        ("track_event", {"name": "purchase", "customer_id": "user-1", "mappings": {"price": 23.45, "sku": "socks"}, "event_id": EVENT_ID}),
+        ("track_event", {**purchase, "timestamp": 1_700_000_000}),
+        ("track_event", purchase),
         ("track_event", {"name": "newsletter_opened", "customer_id": "bob@example.com"}),
-        ("track_page", {"customer_id": "bob@example.com", "page_url": "https://example.com/pricing", "mappings": {"title": "Pricing"}}),
+        ("track_page", {"customer_id": "bob@example.com", "page_url": "https://example.com/pricing",
+                        "mappings": {"title": "Pricing"}}),
         ("delete_customer", {"matching_field": "id", "matching_value": "user-2"}),
     ]
     with CioClient(conn) as client:
@@ -62,7 +66,9 @@ def comparable(snapshot: dict) -> dict:
         return (person["id"], person["email"]) if person else None
 
     return {
-        "people": sorted((p["id"] or "", p["email"] or "", sorted(p["attributes"].items()), p["segments"]) for p in snapshot["people"]),
+        "people": sorted(
+            (p["id"] or "", p["email"] or "", sorted(p["attributes"].items()), p["segments"]) for p in snapshot["people"]
+        ),
         "events": [(who(e["person"]), e["type"], e["name"], e["data"] or {}, e["id"]) for e in snapshot["events"]],
         "failures": len(snapshot.get("failures", [])),
     }

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cio_connector import FatalApiError, InputError
+from cio_connector.facts import ENTITY_MAX_BYTES
+from cio_connector.handlers.events import track_event
+from cio_connector.jsonbytes import json_size
 
 E = "é"  # two UTF-8 bytes: limits count bytes, not characters
 
@@ -16,6 +19,13 @@ def upsert(value="p-1", **mappings):
 
 def event(name="purchase", **mappings):
     return "track_event", {"name": name, "customer_id": "p-1", "mappings": mappings}
+
+
+def event_of_size(size):
+    """A track_event config whose Track v2 entity is exactly ``size`` bytes of compact JSON."""
+    action, config = event(blob="")
+    padding = size - json_size(track_event(config).json)
+    return event(blob="b" * padding)
 
 
 def page(url):
@@ -29,7 +39,8 @@ CASES = {
     "attribute count": (upsert(**{f"a{i}": i for i in range(300)}), upsert(**{f"a{i}": i for i in range(301)}), "$.mappings"),
     "event name bytes": (event(E * 50), event(E * 50 + "x"), "$.name"),
     "page name bytes": (page("https://example.com/" + "p" * 80), page("https://example.com/" + "p" * 81), "$.page_url"),
-    "entity bytes": (event(blob="b" * 31_900), event(blob="b" * 33_000), "$.mappings"),
+    "entity bytes": (event_of_size(ENTITY_MAX_BYTES), event_of_size(ENTITY_MAX_BYTES + 1), "$.mappings"),
+    "entity bytes read as KiB": (event_of_size(ENTITY_MAX_BYTES), event_of_size(32 * 1024), "$.mappings"),
 }
 
 

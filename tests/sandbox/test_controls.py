@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from cio_connector.limits import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
+from cio_connector.facts import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
 from cio_connector.sandbox import SandboxServer
 
 

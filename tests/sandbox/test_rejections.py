@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cio_connector.limits import (
+from cio_connector.facts import (
     ATTRIBUTE_NAME_MAX_BYTES,
     ATTRIBUTE_VALUE_MAX_BYTES,
     BATCH_MAX_BYTES,
@@ -370,7 +370,7 @@ REJECTIONS: list[tuple[str, str, str, Any, int, Shape, str]] = [
         "phone",
     ),
     (
-        "entity over 32 KiB",
+        "entity over 32,000 bytes",
         "POST",
         ENTITY,
         {**PERSON, "action": "identify", "attributes": {"x": "y" * ENTITY_MAX_BYTES}},
@@ -437,7 +437,7 @@ REJECTIONS: list[tuple[str, str, str, Any, int, Shape, str]] = [
         "too_long",
     ),
     (
-        "batch over 500 KiB",
+        "batch over 500,000 bytes",
         "POST",
         BATCH,
         {

@@ -19,7 +19,8 @@ ADDS = [
     (None, ["1", "2"], ["a3000001", "a3000002"]),
     ("id", ["1", "nobody"], ["a3000001"]),
     ("email", ["ONE@example.com", "not-an-email", "2"], ["a3000001"]),
-    ("cio_id", ["a3000001", "cio_a3000002"], ["a3000001", "a3000002"]),
+    # id_type=cio_id values carry the cio_ prefix; a bare one matches nobody and is ignored (200)
+    ("cio_id", ["a3000001", "cio_a3000002", "cio_", "cio_nobody"], ["a3000002"]),
 ]
 
 

@@ -112,7 +112,7 @@ def test_python_dash_m_runs_in_the_foreground_until_interrupted(tmp_path: Path) 
 
 
 def _isort_style(name: str) -> tuple[int, str]:
-    """ruff RUF022's order, as in limits.py and errors.py: CONSTANTS, then Classes, then functions."""
+    """ruff RUF022's order, as in facts.py and errors.py: CONSTANTS, then Classes, then functions."""
     return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
 
 

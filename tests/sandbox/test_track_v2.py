@@ -25,7 +25,7 @@ def test_identify_event_page_and_delete(sandbox: SandboxServer, track: httpx.Cli
     )
     entity(
         track,
-        person({"email": "JANE@example.com"}, "event", name="purchase", id="01H", attributes={"price": 3}),
+        person({"email": "JANE@example.com"}, "event", name="purchase", id="01HXJ5Z9Q4W6ZK3V8N2M7R1T0Y", attributes={"price": 3}),
     )
     entity(track, person({"cio_id": "a3000001"}, "page", name="/pricing", attributes={"title": "Pricing"}))
     found = sandbox.state.find("42")

@@ -1,0 +1,49 @@
+"""Compact UTF-8 JSON: the bytes the client sends are the bytes every size limit measures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["compact_json", "json_size", "text_or_json_size"]
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _encoder(allow_nan: bool) -> Callable[[Any], str]:
+    """The stdlib's compact encoder, built once (``json.dumps`` with options builds one per call)."""
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
+        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan).encode
+    iterencode = c_make_encoder(None, _refuse, json.encoder.encode_basestring, None, ":", ",", False, False, allow_nan)
+    return lambda value: "".join(iterencode(value, 0))
+
+
+_COMPACT = _encoder(True)
+_COMPACT_STRICT = _encoder(False)
+
+
+def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
+    """``value`` as compact UTF-8 JSON (no spaces, non-ASCII kept): the wire form of a body.
+
+    Raises ``TypeError`` for a value JSON cannot carry and ``ValueError`` for NaN (unless allowed),
+    a cycle, or nesting too deep to encode.
+    """
+    try:
+        return (_COMPACT if allow_nan else _COMPACT_STRICT)(value).encode()
+    except RecursionError:
+        raise ValueError("a value refers to itself or nests too deep to encode as JSON") from None
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON, the way Customer.io measures bodies and entities."""
+    return len(compact_json(value))
+
+
+def text_or_json_size(value: Any) -> int:
+    """A text's UTF-8 bytes (no quotes), any other value's compact JSON bytes: what a field's
+    ``x-maxBytes`` limit counts, as Customer.io counts identifiers and attribute values."""
+    return len(value.encode()) if isinstance(value, str) else json_size(value)
