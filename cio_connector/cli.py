@@ -58,6 +58,19 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(region=args.region)
 
 
+def _run(args: argparse.Namespace) -> int:
+    from .bulk.cli import run_command
+
+    return run_command(args)
+
+
+def _bulk_arguments(parser: argparse.ArgumentParser) -> None:
+    from .bulk.cli import configure_run_parser  # argparse only; the engine is imported by _run
+
+    configure_run_parser(parser)
+    parser.set_defaults(run=_run)
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -86,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run every action against an in-process sandbox")
     demo.add_argument("--region", choices=["us", "eu"], default="us")
     demo.set_defaults(run=_demo)
+    run = sub.add_parser("run", help="run an action over many records: batched, rate-limited, with a dead letter")
+    _bulk_arguments(run)
     return parser
 
 
