@@ -43,8 +43,13 @@ class Budget(Protocol):
 
 
 def _step(state: list[float], now: float, rate: float, burst: float) -> None:
-    """Refill ``state`` = [tokens, stamp, factor, paused_until] up to ``now`` (the Lua script mirrors this)."""
-    elapsed = max(0.0, now - state[1])
+    """Refill ``state`` = [tokens, stamp, factor, paused_until] up to ``now`` (the Lua script mirrors this).
+
+    Nothing refills during a pause: the bucket resumes empty, at the slowed speed.
+    """
+    if now < state[3]:
+        return
+    elapsed = max(0.0, now - max(state[1], state[3]))
     state[2] = min(1.0, state[2] + elapsed * _RECOVERY_PER_SECOND)
     state[0] = min(burst, state[0] + elapsed * rate * state[2])
     state[1] = now
@@ -98,9 +103,12 @@ local now, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local s = redis.call('HMGET', KEYS[1], 'tokens', 'stamp', 'factor', 'paused')
 local tokens, stamp = tonumber(s[1]) or burst, tonumber(s[2]) or now
 local factor, paused = tonumber(s[3]) or 1, tonumber(s[4]) or 0
-local elapsed = math.max(0, now - stamp)
-factor = math.min(1, factor + elapsed * %(recovery)s)
-tokens = math.min(burst, tokens + elapsed * rate * factor)
+if now >= paused then
+  local elapsed = math.max(0, now - math.max(stamp, paused))
+  factor = math.min(1, factor + elapsed * %(recovery)s)
+  tokens = math.min(burst, tokens + elapsed * rate * factor)
+  stamp = now
+end
 local wait = 0
 if ARGV[4] == '1' then
   factor = math.max(%(min_factor)s, factor / 2)
@@ -115,7 +123,7 @@ elseif tokens >= 1 then
 else
   wait = (1 - tokens) / (rate * factor)
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(now), 'factor', tostring(factor), 'paused', tostring(paused))
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(stamp), 'factor', tostring(factor), 'paused', tostring(paused))
 redis.call('EXPIRE', KEYS[1], 3600)
 return math.ceil(wait * 1000000)
 """ % {"recovery": _RECOVERY_PER_SECOND, "min_factor": _MIN_FACTOR, "max_wait": _MAX_WAIT}
