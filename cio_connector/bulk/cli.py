@@ -30,6 +30,7 @@ def configure_run_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--track-rate", type=float, default=None, help="Track API requests per second (default 1000)")
     parser.add_argument("--app-rate", type=float, default=None, help="App API requests per second (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most (default 8)")
+    parser.add_argument("--batch-max-bytes", type=int, default=None, help="cap a /batch body below Customer.io's 500,000 bytes")
     parser.add_argument("--linger", type=float, default=0.2, help="seconds a part-filled batch may wait (default 0.2)")
     parser.add_argument("--allow-custom-endpoints", action="store_true", help="allow non-loopback endpoints in the connection")
 
@@ -42,7 +43,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     config = _load_mapping(args.config, "--config")
     connection = _load_mapping(args.connection, "--connection")
-    rates = {k: v for k, v in (("track_rate", args.track_rate), ("app_rate", args.app_rate)) if v is not None}
+    given = (("track_rate", args.track_rate), ("app_rate", args.app_rate), ("batch_max_bytes", args.batch_max_bytes))
+    rates = {k: v for k, v in given if v is not None}
     options = BulkOptions(concurrency=args.concurrency, linger=args.linger, rate_store=args.rate_store, dry_run=args.dry_run, **rates)
     shown: list[str] = []
     dead = DeadLetter(args.dead_letter) if args.dead_letter else None

@@ -131,11 +131,11 @@ class BulkRun:
         index = 0
         async with aclosing(_intake(records, self.options.queue_size, self.options.linger / 2)) as stream:
             async for record in stream:
+                if self._stopping:
+                    break
                 if record is _IDLE:
                     await self._flush_due()
                     continue
-                if self._stopping:
-                    break
                 self._take(index, record)
                 index += 1
                 if self._ready:

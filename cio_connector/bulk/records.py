@@ -33,7 +33,8 @@ class _Counting(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
+        read = getattr(self._raw, "read1", self._raw.read)  # what is there now: a pipe must not wait to fill a buffer
+        data = read(len(buffer))
         buffer[: len(data)] = data
         self.consumed += len(data)
         return len(data)
@@ -49,11 +50,14 @@ class RecordFile:
         self.name = str(source)
         self.format = format or _SUFFIXES.get(Path(self.name).suffix.lower())
         if self.name == "-":
-            raw: IO[bytes] = stdin if stdin is not None else sys.stdin.buffer
+            # Our own unbuffered handle on fd 0: a reader thread blocked in it holds none of sys.stdin's
+            # locks, so the interpreter can still exit (Ctrl-C) while the pipe is open and quiet.
+            raw: IO[bytes] = stdin if stdin is not None else open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
             self.total_bytes: int | None = None
         else:
-            raw = open(self.name, "rb")  # noqa: SIM115 (closed by close())
+            raw = open(self.name, "rb", buffering=0)  # noqa: SIM115 (closed by close())
             self.total_bytes = Path(self.name).stat().st_size
+        self._raw = raw
         self._counting = _Counting(raw)
         self._stream = io.BufferedReader(self._counting, _CHUNK)
 
@@ -77,6 +81,7 @@ class RecordFile:
     def close(self) -> None:
         if self.name != "-":
             self._stream.close()
+            self._raw.close()
 
     def __enter__(self) -> RecordFile:
         return self
