@@ -19,27 +19,48 @@ The sandbox shares the machine's cores with the contenders: read the ratios, not
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
+import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_send import sandbox_process  # noqa: E402  (the same TLS sandbox child process)
-
-from cio_connector import load_connector  # noqa: E402
-from cio_connector.bulk import BulkOptions, deliver  # noqa: E402
-from cio_connector.sandbox import DEMO_CREDENTIALS  # noqa: E402
+from cio_connector import load_connector
+from cio_connector.bulk import BulkOptions, deliver
+from cio_connector.sandbox import DEMO_CREDENTIALS
 
 CONFIG = {"matching_field": "id", "matching_value": "{{ record.id }}",
           "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}"}}
 BATCH_LIMIT = 500_000
+
+
+@contextmanager
+def sandbox_process() -> Iterator[tuple[str, str]]:
+    """(base URL, CA path) of a TLS sandbox in a child process; stopped with Ctrl-C, killed if it lingers."""
+    with tempfile.TemporaryDirectory() as certs:
+        command = [sys.executable, "-m", "cio_connector.sandbox", "--tls", "--port", "0", "--cert-dir", certs]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            assert child.stdout is not None
+            found = re.search(r"https://127\.0\.0\.1:\d+", child.stdout.readline())
+            assert found, "the sandbox did not print its URL"
+            ca = next(os.path.join(certs, f) for f in os.listdir(certs) if "ca" in f and f.endswith(".pem"))
+            yield found.group(0), ca
+        finally:
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def record(prefix: str, i: int) -> dict:
@@ -47,7 +68,8 @@ def record(prefix: str, i: int) -> dict:
 
 
 def item(prefix: str, i: int) -> dict:
-    return {"type": "person", "identifiers": {"id": f"{prefix}-{i}"}, "action": "identify", "attributes": {"plan": "pro", "seats": i}}
+    return {"type": "person", "identifiers": {"id": f"{prefix}-{i}"}, "action": "identify",
+            "attributes": {"plan": "pro", "seats": i}}
 
 
 def hand_made_batches(prefix: str, n: int) -> list[list[dict]]:
@@ -171,6 +193,7 @@ def main() -> None:
         measure("official client: identify per call", args.identify, official_identify, control, results)
         measure("official client: batch(), hand-made", n, official_batch, control, results)
         measure("raw httpx: pre-built 500 KB bodies", n, raw, control, results)
+        control.close()
 
     ours = results["cio-connector bulk (run)"]
     print(f"upsert_customer, {n:,} records ({args.identify} for the per-call loop), TLS sandbox in its own process")

@@ -106,7 +106,8 @@ class Packer:
         if request.api == "track" and _SEGMENT_PATH.fullmatch(request.path) and _single_ids(request.json):
             return self._add_ids(ticket, request)
         body = compact_json(request.json, allow_nan=False) if request.json is not None else b""
-        single = Batch(request.api, request.method, request.path, request.query, "single", self._clock(), [body], [ticket], len(body))
+        single = Batch(request.api, request.method, request.path, request.query, "single", self._clock(),
+                       [body], [ticket], len(body))
         return [single]
 
     def due(self) -> list[Batch]:

@@ -105,17 +105,17 @@ local tokens, stamp = tonumber(s[1]) or burst, tonumber(s[2]) or now
 local factor, paused = tonumber(s[3]) or 1, tonumber(s[4]) or 0
 if now >= paused then
   local elapsed = math.max(0, now - math.max(stamp, paused))
-  factor = math.min(1, factor + elapsed * %(recovery)s)
+  factor = math.min(1, factor + elapsed * RECOVERY)
   tokens = math.min(burst, tokens + elapsed * rate * factor)
   stamp = now
 end
 local wait = 0
 if ARGV[4] == '1' then
-  factor = math.max(%(min_factor)s, factor / 2)
+  factor = math.max(MIN_FACTOR, factor / 2)
   tokens = 0
   local pause = tonumber(ARGV[5])
   if pause < 0 then pause = 1 / (rate * factor) end
-  paused = math.max(paused, now + math.min(pause, %(max_wait)s))
+  paused = math.max(paused, now + math.min(pause, MAX_WAIT))
 elseif now < paused then
   wait = paused - now
 elseif tokens >= 1 then
@@ -123,10 +123,13 @@ elseif tokens >= 1 then
 else
   wait = (1 - tokens) / (rate * factor)
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(stamp), 'factor', tostring(factor), 'paused', tostring(paused))
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(stamp),
+           'factor', tostring(factor), 'paused', tostring(paused))
 redis.call('EXPIRE', KEYS[1], 3600)
 return math.ceil(wait * 1000000)
-""" % {"recovery": _RECOVERY_PER_SECOND, "min_factor": _MIN_FACTOR, "max_wait": _MAX_WAIT}
+"""
+for _name, _value in (("RECOVERY", _RECOVERY_PER_SECOND), ("MIN_FACTOR", _MIN_FACTOR), ("MAX_WAIT", _MAX_WAIT)):
+    _SCRIPT = _SCRIPT.replace(_name, repr(_value))
 
 
 class RedisBucket:
@@ -143,8 +146,8 @@ class RedisBucket:
         self._script = self._redis.register_script(_SCRIPT)
 
     async def _call(self, penalize: bool, retry_after: float | None) -> float:
-        args = [repr(time.time()), self.settings.rate, self.settings.burst, "1" if penalize else "0",
-                -1 if retry_after is None else retry_after]
+        args: list[str | float] = [repr(time.time()), self.settings.rate, self.settings.burst, "1" if penalize else "0",
+                                   -1 if retry_after is None else retry_after]
         micros = await self._script(keys=[self.key], args=args)
         return int(micros) / 1_000_000
 

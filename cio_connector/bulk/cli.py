@@ -21,11 +21,14 @@ def configure_run_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML or JSON file holding the action's config mapping")
     parser.add_argument("--records", required=True, help="JSONL, CSV or JSON-array file, a dead-letter file, or - for stdin")
     parser.add_argument("--connection", required=True, help="YAML or JSON file holding the connection")
-    parser.add_argument("--format", choices=["jsonl", "csv", "json"], help="records format (default: from the suffix or the first byte)")
-    parser.add_argument("--dry-run", action="store_true", help="write the requests (credentials masked) to stdout instead of sending")
+    parser.add_argument("--format", choices=["jsonl", "csv", "json"],
+                        help="records format (default: from the suffix or the first byte)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write the requests (credentials masked) to stdout instead of sending")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary text")
     parser.add_argument("--summary-json", help="write the final summary here as JSON")
-    parser.add_argument("--dead-letter", help="write each failed record here as a JSON line (run takes the file back as --records)")
+    parser.add_argument("--dead-letter",
+                        help="write each failed record here as a JSON line (run takes the file back as --records)")
     parser.add_argument("--rate-store", help="redis://host:port/db to share the rate budget with other workers")
     parser.add_argument("--track-rate", type=float, default=None, help="Track API requests per second (default 1000)")
     parser.add_argument("--app-rate", type=float, default=None, help="App API requests per second (default 10)")
@@ -45,7 +48,8 @@ def run_command(args: argparse.Namespace) -> int:
     connection = _load_mapping(args.connection, "--connection")
     given = (("track_rate", args.track_rate), ("app_rate", args.app_rate), ("batch_max_bytes", args.batch_max_bytes))
     rates = {k: v for k, v in given if v is not None}
-    options = BulkOptions(concurrency=args.concurrency, linger=args.linger, rate_store=args.rate_store, dry_run=args.dry_run, **rates)
+    options = BulkOptions(concurrency=args.concurrency, linger=args.linger, rate_store=args.rate_store,
+                          dry_run=args.dry_run, **rates)
     shown: list[str] = []
     dead = DeadLetter(args.dead_letter) if args.dead_letter else None
 

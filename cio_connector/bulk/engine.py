@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
 from contextlib import aclosing
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,13 @@ import httpx
 
 from ..errors import CioConnectorError, ConnectionConfigError, InputError, RetryableApiError
 from ..http import USER_AGENT, RetryPolicy, build_request
-from ..limits import APP_REQUESTS_PER_SECOND, BATCH_MAX_BYTES, ENTITY_MAX_BYTES, SEGMENT_IDS_PER_REQUEST, TRACK_REQUESTS_PER_SECOND
+from ..limits import (
+    APP_REQUESTS_PER_SECOND,
+    BATCH_MAX_BYTES,
+    ENTITY_MAX_BYTES,
+    SEGMENT_IDS_PER_REQUEST,
+    TRACK_REQUESTS_PER_SECOND,
+)
 from ..policy import interpret, transport_error
 from ..request import ApiRequest
 from .batching import Batch, Packer, Ticket, TooLarge
@@ -44,7 +50,9 @@ class BulkOptions:
     track_burst: float | None = None
     app_burst: float | None = None
     rate_store: str | None = None
-    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_retries=6, base_delay=0.2, max_delay=5.0, max_retry_after=30.0))
+    retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(max_retries=6, base_delay=0.2, max_delay=5.0, max_retry_after=30.0)
+    )
     timeout: float = 30.0
     item_max_bytes: int = ENTITY_MAX_BYTES
     batch_max_bytes: int = BATCH_MAX_BYTES
@@ -104,9 +112,10 @@ class BulkRun:
         self._slots = asyncio.Semaphore(opts.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         workspace = f"{self.connection.region}:{self.connection.site_id}"
+        rates = {"track": RateSettings.of(opts.track_rate, opts.track_burst),
+                 "app": RateSettings.of(opts.app_rate, opts.app_burst)}
         self._budgets: dict[str, Budget] = {
-            "track": open_budget("track", RateSettings.of(opts.track_rate, opts.track_burst), store=opts.rate_store, workspace=workspace),
-            "app": open_budget("app", RateSettings.of(opts.app_rate, opts.app_burst), store=opts.rate_store, workspace=workspace),
+            api: open_budget(api, settings, store=opts.rate_store, workspace=workspace) for api, settings in rates.items()
         }
         limits = httpx.Limits(max_connections=opts.concurrency, max_keepalive_connections=opts.concurrency)
         self._http = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(opts.timeout, connect=5.0),
@@ -302,7 +311,7 @@ def _builder(connector: Any, action: str, config: Any) -> Callable[[Any], ApiReq
     return lambda record: connector.build_request(action, config, record=record)
 
 
-async def _intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: float) -> AsyncIterator[Any]:
+async def _intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: float) -> AsyncGenerator[Any, None]:
     """Records one by one, with ``_IDLE`` whenever none arrived for ``idle`` seconds."""
     if isinstance(records, AsyncIterable):
         async for record in records:

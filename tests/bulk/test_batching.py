@@ -16,7 +16,8 @@ def entity(action: str = "identify", **extra) -> ApiRequest:
 
 
 def segment(segment_id: int, value: str, id_type: str = "email", op: str = "add_customers") -> ApiRequest:
-    return ApiRequest("track", "POST", f"/api/v1/segments/{segment_id}/{op}", query=(("id_type", id_type),), json={"ids": [value]})
+    path = f"/api/v1/segments/{segment_id}/{op}"
+    return ApiRequest("track", "POST", path, query=(("id_type", id_type),), json={"ids": [value]})
 
 
 def test_batches_never_pass_the_byte_cap_and_lose_no_item():
@@ -60,7 +61,8 @@ def test_segment_ids_group_per_segment_operation_and_id_type_up_to_the_cap():
     packer.add(7, {}, segment(5, "x", id_type="id"))
     packer.add(8, {}, segment(6, "y@example.com"))
     packer.add(9, {}, segment(5, "z@example.com", op="remove_customers"))
-    assert [json.loads(b.body())["ids"] for b in full] == [[f"p{i}@example.com" for i in (0, 1, 2)], [f"p{i}@example.com" for i in (3, 4, 5)]]
+    emails = [f"p{i}@example.com" for i in range(7)]
+    assert [json.loads(b.body())["ids"] for b in full] == [emails[0:3], emails[3:6]]
     rest = {(b.path, b.query): json.loads(b.body())["ids"] for b in packer.drain()}
     assert rest == {
         ("/api/v1/segments/5/add_customers", (("id_type", "email"),)): ["p6@example.com"],

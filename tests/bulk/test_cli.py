@@ -77,7 +77,8 @@ def test_an_interrupt_flushes_what_was_read_and_settles_every_record(connector, 
         if summary.read >= 300:
             run.interrupt()
 
-    run = BulkRun(connector, "upsert_customer", UPSERT, connection_for(sandbox), options=BulkOptions(linger=60), on_progress=on_progress)
+    run = BulkRun(connector, "upsert_customer", UPSERT, connection_for(sandbox), options=BulkOptions(linger=60),
+                  on_progress=on_progress)
     records = ({"email": f"p{i}@example.com", "plan": "pro"} for i in range(10_000))
     import asyncio
 
@@ -88,7 +89,8 @@ def test_an_interrupt_flushes_what_was_read_and_settles_every_record(connector, 
 
 @pytest.mark.slow
 def test_ctrl_c_stops_the_command_with_a_summary(files, sandbox):
-    command = [sys.executable, "-m", "cio_connector.cli", *args(files, "-", "--summary-json", str(files / "s.json"), "--linger", "0.05")]
+    extra = ("--summary-json", str(files / "s.json"), "--linger", "0.05")
+    command = [sys.executable, "-m", "cio_connector.cli", *args(files, "-", *extra)]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert child.stdin is not None
     for i in range(50):

@@ -52,14 +52,16 @@ def test_a_207_fails_only_the_items_it_names_with_structured_problems(connector)
     assert (summary.read, summary.delivered, summary.failed) == (5, 3, 2)
     assert [f.index for f in failures] == [1, 3]
     assert failures[0].record == {"email": "p1@example.com", "plan": "pro"}
-    assert failures[0].problems == ({"path": "$.matching_value", "field": "identifiers.email", "reason": "invalid", "message": "email is bad"},)
+    expected = {"path": "$.matching_value", "field": "identifiers.email", "reason": "invalid", "message": "email is bad"}
+    assert failures[0].problems == (expected,)
     assert failures[1].problems[0]["path"] == "$.mappings"
     assert (failures[0].error, failures[0].attempts) == ("FatalApiError", 1)
     assert sent[0]["path"] == "/api/v2/batch" and len(sent[0]["json"]["batch"]) == 5
 
 
 def test_a_2xx_that_still_carries_errors_is_read_like_a_207(connector):
-    transport, _ = scripted((200, {"errors": [{"batch_index": 0, "reason": "invalid", "field": "identifiers", "message": "no"}]}, {}))
+    error = {"batch_index": 0, "reason": "invalid", "field": "identifiers", "message": "no"}
+    transport, _ = scripted((200, {"errors": [error]}, {}))
     summary, failures = run(connector, "upsert_customer", UPSERT, people(2), transport)
     assert (summary.delivered, summary.failed, failures[0].index) == (1, 1, 0)
 

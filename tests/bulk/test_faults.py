@@ -12,7 +12,8 @@ from cio_connector.http import RetryPolicy
 from .conftest import connection_for
 
 EVENT = {"name": "purchase", "customer_id": "{{ record.customer }}", "mappings": {"n": "{{ record.n }}"}}
-FAULTS = {"error_rate": 0.15, "statuses": [429, 500, 503], "drop_rate": 0.05, "delay_rate": 0.1, "delay_seconds": 0.05, "seed": 13}
+FAULTS = {"error_rate": 0.15, "statuses": [429, 500, 503], "drop_rate": 0.05,
+          "delay_rate": 0.1, "delay_seconds": 0.05, "seed": 13}
 
 
 def records(count: int) -> list[dict]:

@@ -11,7 +11,8 @@ from cio_connector.bulk import records as records_module
 from cio_connector.bulk.records import RecordFile, read_records
 from cio_connector.errors import InputError
 
-ROWS = [{"email": "a@example.com", "n": 1}, {"email": "b@example.com", "n": 2.5}, {"email": "ü@example.com", "n": [1, {"x": "]"}]}]
+ROWS = [{"email": "a@example.com", "n": 1}, {"email": "b@example.com", "n": 2.5},
+        {"email": "ü@example.com", "n": [1, {"x": "]"}]}]
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,8 @@ def test_progress_counts_bytes_of_a_file(tmp_path):
 
 def test_a_dead_letter_file_yields_the_records_it_holds(tmp_path):
     path = tmp_path / "dead.jsonl"
-    line = {"record": {"id": "7"}, "action": "upsert_customer", "error": "RetryableApiError", "message": "503", "attempts": 3, "problems": []}
+    line = {"record": {"id": "7"}, "action": "upsert_customer", "error": "RetryableApiError", "message": "503",
+            "attempts": 3, "problems": []}
     path.write_text(json.dumps(line) + "\n" + json.dumps({"id": "8", "record": "kept as is"}) + "\n")
     assert list(read_records(path)) == [{"id": "7"}, {"id": "8", "record": "kept as is"}]
 
