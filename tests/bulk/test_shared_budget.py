@@ -46,6 +46,9 @@ def test_two_runs_with_one_rate_store_share_one_budget(sandbox, redis_url, tmp_p
 
     stamps = [entry["at"] for entry in sandbox.controls.requests() if entry["path"].endswith("/api/v2/batch")]
     assert len(stamps) == sum(s["requests"] for s in summaries)
-    # Two private budgets would allow 2 x (8 + 1) in a second; one shared budget allows 8 + 1.
-    assert windows(stamps) <= RATE + BURST
+    # One shared budget allows 8 a second plus a burst of 1; two private ones would allow twice that.
+    # The log stamps each answer, not the moment the budget let the request go, so a loaded machine
+    # can bunch a few together: judged over 2-second windows, with 2 requests of slack for that.
+    assert windows(stamps, 2.0) <= 2 * RATE + BURST + 2
+    assert (len(stamps) - 1) / (max(stamps) - min(stamps)) <= RATE * 1.1
     assert len(sandbox.state.people()) == 240
