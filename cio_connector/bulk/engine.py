@@ -9,8 +9,8 @@ memory stays flat: at most ``queue_size`` records waiting, ``concurrency`` batch
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -157,16 +157,16 @@ class BulkRun:
 
     def _take(self, index: int, record: Any) -> None:
         self.ledger.opened(index)
-        ticket = Ticket(index, record)
         try:
             request = self._build(record)
         except CioConnectorError as exc:
-            self.ledger.failed(ticket, type(exc).__name__, str(exc), 0, _problems_of(exc))
+            self.ledger.failed(Ticket(index, record), type(exc).__name__, str(exc), 0, _problems_of(exc))
             return
         packed = self._packer.add(index, record, request)
         if isinstance(packed, TooLarge):
             message = f"the request item is {packed.size:,} bytes; Customer.io accepts at most {packed.limit:,} per item"
-            self.ledger.failed(ticket, "InputError", message, 0, ({"path": "$", "reason": "too_large", "message": message},))
+            problem = {"path": "$", "field": None, "reason": "too_large", "message": message}
+            self.ledger.failed(Ticket(index, record), "InputError", message, 0, (problem,))
         elif packed:
             self._ready.extend(packed)
 
@@ -312,51 +312,56 @@ def _builder(connector: Any, action: str, config: Any) -> Callable[[Any], ApiReq
 
 
 async def _intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: float) -> AsyncGenerator[Any, None]:
-    """Records one by one, with ``_IDLE`` whenever none arrived for ``idle`` seconds."""
+    """Records one by one, with ``_IDLE`` whenever none arrived for ``idle`` seconds.
+
+    A sync iterable is read on a helper thread into a deque (appends and pops are atomic, so the
+    hand-off costs no lock per record); the reader pauses while ``size`` records wait.
+    """
     if isinstance(records, AsyncIterable):
         async for record in records:
             yield record
         return
-    waiting: queue.Queue[Any] = queue.Queue(size)
-    stop = threading.Event()
+    waiting: deque[Any] = deque()
+    arrived, room, stop = threading.Event(), threading.Event(), threading.Event()
+    room.set()
 
     def produce() -> None:
         try:
             for record in records:
-                while not stop.is_set():
-                    try:
-                        waiting.put(record, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+                waiting.append(record)
+                arrived.set()
+                while len(waiting) >= size and not stop.is_set():
+                    room.clear()
+                    if len(waiting) >= size:
+                        room.wait(0.1)
                 if stop.is_set():
                     return
-            waiting.put(_END)
+            waiting.append(_END)
         except BaseException as exc:  # handed to the consumer, which raises it in the caller's task
-            waiting.put(exc)
+            waiting.append(exc)
+        arrived.set()
 
     threading.Thread(target=produce, name="cio-bulk-reader", daemon=True).start()
     loop = asyncio.get_running_loop()
     try:
         while True:
             try:
-                item = waiting.get_nowait()
-            except queue.Empty:
-                item = await loop.run_in_executor(None, _get, waiting, idle)
+                item = waiting.popleft()
+            except IndexError:
+                arrived.clear()
+                if not waiting and not await loop.run_in_executor(None, arrived.wait, idle):
+                    yield _IDLE
+                continue
             if item is _END:
                 return
             if isinstance(item, BaseException):
                 raise item
+            if len(waiting) < size // 2:
+                room.set()
             yield item
     finally:
         stop.set()
-
-
-def _get(waiting: queue.Queue[Any], timeout: float) -> Any:
-    try:
-        return waiting.get(timeout=timeout)
-    except queue.Empty:
-        return _IDLE
+        room.set()
 
 
 def _problem(ticket: Ticket, error: Any) -> dict[str, Any]:
