@@ -36,6 +36,7 @@ from .ledger import Failure, Ledger, Summary
 __all__ = ["BulkOptions", "BulkRun", "adeliver", "deliver"]
 
 _END = object()
+_NOT_PROCESSED = frozenset({429, 503})  # Customer.io said it did not process the call
 _IDLE = object()
 
 
@@ -215,6 +216,8 @@ class BulkRun:
                 delay = None if self._stopping else self.options.retry.delay(attempts, exc.retry_after)
                 if delay is None:
                     reason = "interrupted before retrying" if self._stopping else f"gave up after {attempts} attempts"
+                    if not (exc.not_sent or exc.status in _NOT_PROCESSED):
+                        reason += "; the last attempt may have landed"
                     return self._fail_all(batch, type(exc).__name__, f"{exc} ({reason})", attempts)
                 self.summary.retries += 1
                 await asyncio.sleep(delay)

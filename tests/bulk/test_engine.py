@@ -79,6 +79,13 @@ def test_retryable_failures_end_in_the_dead_letter_after_the_last_attempt(connec
     assert (summary.delivered, summary.failed, len(sent)) == (0, 2, 3)
     assert failures[0].error == "RetryableApiError" and failures[0].attempts == 3
     assert "boom" in failures[0].message and "gave up after 3 attempts" in failures[0].message
+    assert "may have landed" in failures[0].message  # a 500 does not say the call was not processed
+
+
+def test_a_final_503_says_nothing_landed(connector):
+    transport, _ = scripted((503, {}, {}), (503, {}, {}), (503, {}, {}))
+    _, failures = run(connector, "upsert_customer", UPSERT, people(1), transport)
+    assert "gave up after 3 attempts)" in failures[0].message
 
 
 def test_a_400_fails_the_whole_batch_without_retrying(connector):
