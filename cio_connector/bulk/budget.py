@@ -52,7 +52,7 @@ def _step(state: list[float], now: float, rate: float, burst: float) -> None:
     elapsed = max(0.0, now - max(state[1], state[3]))
     state[2] = min(1.0, state[2] + elapsed * _RECOVERY_PER_SECOND)
     state[0] = min(burst, state[0] + elapsed * rate * state[2])
-    state[1] = now
+    state[1] = max(state[1], now)  # never back: a caller whose clock read is older must not re-credit time
 
 
 class LocalBucket:
@@ -107,7 +107,7 @@ if now >= paused then
   local elapsed = math.max(0, now - math.max(stamp, paused))
   factor = math.min(1, factor + elapsed * RECOVERY)
   tokens = math.min(burst, tokens + elapsed * rate * factor)
-  stamp = now
+  stamp = math.max(stamp, now)
 end
 local wait = 0
 if ARGV[4] == '1' then

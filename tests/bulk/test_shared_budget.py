@@ -10,8 +10,8 @@ import pytest
 
 from .conftest import connection_for
 
-RATE = 8  # requests per second for both processes together; burst 1 (a tenth of the rate, at least 1)
-BURST = 1
+RATE = 15  # requests per second for both processes together
+BURST = 1.5  # a tenth of the rate
 
 
 def windows(stamps: list[float], width: float = 1.0) -> int:
@@ -32,7 +32,7 @@ def test_two_runs_with_one_rate_store_share_one_budget(sandbox, redis_url, tmp_p
     children = []
     for worker in ("a", "b"):
         records = tmp_path / f"{worker}.jsonl"
-        records.write_text("".join(json.dumps({"id": f"{worker}{i}"}) + "\n" for i in range(120)))
+        records.write_text("".join(json.dumps({"id": f"{worker}{i}"}) + "\n" for i in range(300)))
         command = [sys.executable, "-m", "cio_connector.cli", "run", "upsert_customer", "--quiet",
                    "--config", str(tmp_path / "config.json"), "--connection", str(tmp_path / "connection.json"),
                    "--records", str(records), "--summary-json", str(tmp_path / f"{worker}.summary.json"),
@@ -41,14 +41,15 @@ def test_two_runs_with_one_rate_store_share_one_budget(sandbox, redis_url, tmp_p
     for child in children:
         assert child.wait(120) == 0, child.stderr.read() if child.stderr else ""
     summaries = [json.loads((tmp_path / f"{w}.summary.json").read_text()) for w in ("a", "b")]
-    assert [s["delivered"] for s in summaries] == [120, 120]
-    assert all(s["requests"] >= 10 for s in summaries)  # both really competed for the budget
+    assert [s["delivered"] for s in summaries] == [300, 300]
+    assert all(s["requests"] >= 30 for s in summaries)  # both really competed for the budget
 
     stamps = [entry["at"] for entry in sandbox.controls.requests() if entry["path"].endswith("/api/v2/batch")]
     assert len(stamps) == sum(s["requests"] for s in summaries)
-    # One shared budget allows 8 a second plus a burst of 1; two private ones would allow twice that.
-    # The log stamps each answer, not the moment the budget let the request go, so a loaded machine
-    # can bunch a few together: judged over 2-second windows, with 2 requests of slack for that.
-    assert windows(stamps, 2.0) <= 2 * RATE + BURST + 2
-    assert (len(stamps) - 1) / (max(stamps) - min(stamps)) <= RATE * 1.1
-    assert len(sandbox.state.people()) == 240
+    # One shared budget allows 15 a second (plus a burst of 1.5); two private ones would allow 30.
+    # The log stamps each answer, not the moment the budget let the request go, and a loaded machine
+    # bunches answers (most at the start, while connections open): so the whole run's rate is the
+    # measure, and the busiest 2-second window gets 6 requests of slack (two private budgets: ~60).
+    assert (len(stamps) - 1) / (max(stamps) - min(stamps)) <= RATE * 1.15
+    assert windows(stamps, 2.0) <= 2 * RATE + BURST + 6
+    assert len(sandbox.state.people()) == 600
