@@ -160,7 +160,7 @@ class BulkRun:
         self.ledger.opened(index)
         try:
             request = self._build(record)
-        except CioConnectorError as exc:
+        except Exception as exc:  # noqa: BLE001 - any record that cannot be built is failed with why, not lost
             self.ledger.failed(Ticket(index, record), type(exc).__name__, str(exc), 0, _problems_of(exc))
             return
         packed = self._packer.add(index, record, request)
@@ -194,6 +194,12 @@ class BulkRun:
     # -- sending ------------------------------------------------------------------------------
 
     async def _deliver(self, batch: Batch) -> None:
+        try:
+            await self._attempts(batch)
+        except Exception as exc:  # noqa: BLE001 - e.g. the rate store went away: the batch fails, with why
+            self._fail_all(batch, type(exc).__name__, f"not delivered: {exc}", 0)
+
+    async def _attempts(self, batch: Batch) -> None:
         if self.summary.aborted:
             return self._fail_all(batch, "ConnectionConfigError", f"not sent: {self.summary.aborted}", 0)
         body = batch.body()
@@ -383,5 +389,5 @@ def _message(problems: tuple[dict[str, Any], ...]) -> str:
     return "; ".join(f"{p['path']}: {p['message']}" for p in problems) or "rejected"
 
 
-def _problems_of(exc: CioConnectorError) -> tuple[dict[str, Any], ...]:
+def _problems_of(exc: Exception) -> tuple[dict[str, Any], ...]:
     return tuple({"path": p.path, "field": None, "reason": p.code, "message": p.message} for p in getattr(exc, "problems", []))

@@ -180,3 +180,16 @@ def test_a_slow_source_still_flushes_after_linger(connector):
     summary = deliver(connector, "upsert_customer", UPSERT, CONNECTION, records(), transport=transport,
                       options=BulkOptions(linger=0.05))
     assert summary.delivered == 1 and release.is_set()
+
+
+def test_a_budget_that_fails_fails_its_batches_with_the_reason(connector, monkeypatch):
+    from cio_connector.bulk import budget
+
+    async def broken(self):
+        raise ConnectionError("rate store unreachable")
+
+    monkeypatch.setattr(budget.LocalBucket, "acquire", broken)
+    transport, sent = scripted()
+    summary, failures = run(connector, "upsert_customer", UPSERT, people(3), transport)
+    assert (summary.failed, len(sent)) == (3, 0)
+    assert failures[0].error == "ConnectionError" and "rate store unreachable" in failures[0].message
