@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,11 +110,23 @@ def memory_child(path: str, count: int) -> None:
     next_sample = [count // 10]
 
     def on_progress(summary) -> None:
+        progress["read"] = summary.read
         if summary.read >= next_sample[0]:
             with open("/proc/self/statm") as statm:
                 samples.append((summary.read, int(statm.read().split()[1]) * page / 2**20))
             next_sample[0] += count // 10
 
+    progress = {"read": 0, "peak": (0.0, 0)}
+
+    def watch() -> None:  # RSS every 20 ms: where the peak happens, not only how high it is
+        while True:
+            with open("/proc/self/statm") as statm:
+                rss = int(statm.read().split()[1]) * page / 2**20
+            if rss > progress["peak"][0]:
+                progress["peak"] = (rss, progress["read"])
+            time.sleep(0.02)
+
+    threading.Thread(target=watch, daemon=True).start()
     null = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
     conn = {"region": "us", "site_id": "s", "track_api_key": "t", "app_api_key": "a",
             "endpoints": {"track": "http://127.0.0.1:9", "app": "http://127.0.0.1:9"}}
@@ -122,7 +135,8 @@ def memory_child(path: str, count: int) -> None:
         summary = deliver(load_connector(), "upsert_customer", CONFIG, conn, records, transport=null, on_progress=on_progress)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"delivered": summary.delivered, "seconds": seconds, "peak_mb": peak, "samples": samples}))
+    print(json.dumps({"delivered": summary.delivered, "seconds": seconds, "peak_mb": peak, "samples": samples,
+                      "peak_at": progress["peak"][1], "watched_peak_mb": progress["peak"][0]}))
 
 
 def memory_run(count: int) -> dict:
@@ -205,7 +219,7 @@ def main() -> None:
         flat = ", ".join(f"{read // 1000:,}k: {mb:.0f} MB" for read, mb in mem["samples"])
         print(f"memory: {mem['delivered']:,} records streamed from a {mem['file_mb']:.0f} MB JSONL file, null transport: "
               f"peak RSS {mem['peak_mb']:.0f} MB in {mem['seconds']:.0f} s ({mem['delivered'] / mem['seconds']:,.0f} records/s)")
-        print(f"  RSS along the way: {flat}")
+        print(f"  RSS along the way: {flat}; highest seen {mem['watched_peak_mb']:.0f} MB at record {mem['peak_at']:,}")
 
 
 if __name__ == "__main__":
