@@ -95,6 +95,7 @@ class BulkRun:
         self._on_progress = on_progress
         self._transport = transport
         self._stopping = False
+        self._refused: str | None = None
         self._ready: list[Batch] = []
         self._targets: dict[tuple[Any, ...], tuple[str, dict[str, str]]] = {}
 
@@ -121,8 +122,13 @@ class BulkRun:
         limits = httpx.Limits(max_connections=opts.concurrency, max_keepalive_connections=opts.concurrency)
         self._http = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(opts.timeout, connect=5.0),
                                        follow_redirects=False, limits=limits)
+        unreadable: Exception | None = None
         try:
-            await self._read(records)
+            try:
+                await self._read(records)
+            except Exception as exc:  # noqa: BLE001 - the input broke: settle what was read, then say why
+                unreadable = exc
+                self.summary.aborted = f"reading records stopped: {exc}"
             for batch in self._packer.drain():
                 await self._launch(batch)
             while self._tasks:
@@ -133,6 +139,8 @@ class BulkRun:
                 await budget.aclose()
         summary = self.ledger.finish()
         self._progress()
+        if unreadable is not None and not isinstance(unreadable, CioConnectorError):
+            raise unreadable  # a host's own iterator failed: everything read is settled, the error is theirs
         return summary
 
     # -- reading and packing -----------------------------------------------------------------
@@ -200,8 +208,8 @@ class BulkRun:
             self._fail_all(batch, type(exc).__name__, f"not delivered: {exc}", 0)
 
     async def _attempts(self, batch: Batch) -> None:
-        if self.summary.aborted:
-            return self._fail_all(batch, "ConnectionConfigError", f"not sent: {self.summary.aborted}", 0)
+        if self._refused:
+            return self._fail_all(batch, "ConnectionConfigError", f"not sent: {self._refused}", 0)
         body = batch.body()
         if self.options.dry_run:
             if self._on_request is not None:
@@ -230,7 +238,7 @@ class BulkRun:
                 continue
             except CioConnectorError as exc:
                 if isinstance(exc, ConnectionConfigError):
-                    self.summary.aborted = str(exc)  # every later call would fail the same way
+                    self._refused = self.summary.aborted = str(exc)  # every later call would fail the same way
                     self._stopping = True
                 return self._fail_all(batch, type(exc).__name__, str(exc), attempts, _problems_of(exc))
             return self._settle(batch, payload, attempts)

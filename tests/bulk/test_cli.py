@@ -103,3 +103,13 @@ def test_ctrl_c_stops_the_command_with_a_summary(files, sandbox):
     assert child.wait(30) == 130, child.stderr.read() if child.stderr else ""
     summary = json.loads((files / "s.json").read_text())
     assert (summary["read"], summary["delivered"], summary["failed"], summary["interrupted"]) == (50, 50, 0, True)
+
+
+def test_a_broken_records_file_stops_the_run_after_settling_what_was_read(files, sandbox, capsys):
+    records = files / "people.jsonl"
+    records.write_text('{"email": "a@example.com", "plan": "pro"}\n{"email": "b@example.com", "plan": "pro"}\n{oops\n')
+    assert main(args(files, records, "--summary-json", str(files / "s.json"))) == 2
+    summary = json.loads((files / "s.json").read_text())
+    assert (summary["read"], summary["delivered"], summary["failed"]) == (2, 2, 0)
+    assert "people.jsonl:3: not JSON" in summary["aborted"]
+    assert len(sandbox.state.people()) == 2
