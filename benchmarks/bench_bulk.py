@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--identify", type=int, default=300, help="calls for the official per-call identify loop")
     parser.add_argument("--memory-records", type=int, default=1_000_000)
+    parser.add_argument("--concurrency", type=int, default=BulkOptions().concurrency, help="requests in flight for run")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -194,14 +195,14 @@ def main() -> None:
             """The command itself, in its own process, reading a JSONL file (its start-up time included)."""
             command = ["cio-connector", "run", "upsert_customer", "--quiet", "--config", files["config.json"],
                        "--connection", files["connection.json"], "--records", files["records.jsonl"],
-                       "--summary-json", files["summary.json"]]
+                       "--summary-json", files["summary.json"], "--concurrency", str(args.concurrency)]
             subprocess.run(command, check=True, env={**os.environ, "SSL_CERT_FILE": ca})  # httpx trusts SSL_CERT_FILE
             with open(files["summary.json"]) as summary:
                 assert json.load(summary)["delivered"] == n
 
         def bulk_api() -> None:
             summary = deliver(connector, "upsert_customer", CONFIG, conn, (record("bulk", i) for i in range(n)),
-                              transport=httpx.AsyncHTTPTransport(verify=ca), options=BulkOptions())
+                              transport=httpx.AsyncHTTPTransport(verify=ca), options=BulkOptions(concurrency=args.concurrency))
             assert summary.delivered == n, summary.to_dict()
 
         prebuilt = {f"pre-{i}": connector.build_request("upsert_customer", CONFIG, record=record("pre", i)) for i in range(n)}
@@ -216,7 +217,7 @@ def main() -> None:
 
         def engine_ceiling() -> None:
             summary = deliver(Prebuilt(), "upsert_customer", CONFIG, conn, (record("pre", i) for i in range(n)),
-                              transport=httpx.AsyncHTTPTransport(verify=ca))
+                              transport=httpx.AsyncHTTPTransport(verify=ca), options=BulkOptions(concurrency=args.concurrency))
             assert summary.delivered == n, summary.to_dict()
 
         def official_identify() -> None:
