@@ -9,9 +9,7 @@ memory stays flat: at most ``queue_size`` records waiting, ``concurrency`` batch
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,13 +29,12 @@ from ..policy import interpret, transport_error
 from ..request import ApiRequest
 from .batching import Batch, Packer, Ticket, TooLarge
 from .budget import Budget, RateSettings, open_budget
+from .intake import IDLE, intake
 from .ledger import Failure, Ledger, Summary
 
 __all__ = ["BulkOptions", "BulkRun", "adeliver", "deliver"]
 
-_END = object()
 _NOT_PROCESSED = frozenset({429, 503})  # Customer.io said it did not process the call
-_IDLE = object()
 
 
 @dataclass(frozen=True)
@@ -147,11 +144,11 @@ class BulkRun:
 
     async def _read(self, records: Iterable[Any] | AsyncIterable[Any]) -> None:
         index = 0
-        async with aclosing(_intake(records, self.options.queue_size, self.options.linger / 2)) as stream:
+        async with aclosing(intake(records, self.options.queue_size, self.options.linger / 2)) as stream:
             async for record in stream:
                 if self._stopping:
                     break
-                if record is _IDLE:
+                if record is IDLE:
                     await self._flush_due()
                     continue
                 self._take(index, record)
@@ -326,59 +323,6 @@ def _builder(connector: Any, action: str, config: Any) -> Callable[[Any], ApiReq
         compiled = plan(action, config)
         return lambda record: compiled.build(record=record)
     return lambda record: connector.build_request(action, config, record=record)
-
-
-async def _intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: float) -> AsyncGenerator[Any, None]:
-    """Records one by one, with ``_IDLE`` whenever none arrived for ``idle`` seconds.
-
-    A sync iterable is read on a helper thread into a deque (appends and pops are atomic, so the
-    hand-off costs no lock per record); the reader pauses while ``size`` records wait.
-    """
-    if isinstance(records, AsyncIterable):
-        async for record in records:
-            yield record
-        return
-    waiting: deque[Any] = deque()
-    arrived, room, stop = threading.Event(), threading.Event(), threading.Event()
-    room.set()
-
-    def produce() -> None:
-        try:
-            for record in records:
-                waiting.append(record)
-                arrived.set()
-                while len(waiting) >= size and not stop.is_set():
-                    room.clear()
-                    if len(waiting) >= size:
-                        room.wait(0.1)
-                if stop.is_set():
-                    return
-            waiting.append(_END)
-        except BaseException as exc:  # handed to the consumer, which raises it in the caller's task
-            waiting.append(exc)
-        arrived.set()
-
-    threading.Thread(target=produce, name="cio-bulk-reader", daemon=True).start()
-    loop = asyncio.get_running_loop()
-    try:
-        while True:
-            try:
-                item = waiting.popleft()
-            except IndexError:
-                arrived.clear()
-                if not waiting and not await loop.run_in_executor(None, arrived.wait, idle):
-                    yield _IDLE
-                continue
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            if len(waiting) < size // 2:
-                room.set()
-            yield item
-    finally:
-        stop.set()
-        room.set()
 
 
 def _problem(ticket: Ticket, error: Any) -> dict[str, Any]:
