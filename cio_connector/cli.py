@@ -90,6 +90,19 @@ def _ci(args: argparse.Namespace) -> int:
     return int(getattr(commands, f"{args.command}_command")(args))
 
 
+def _run(args: argparse.Namespace) -> int:
+    from .bulk.cli import run_command
+
+    return run_command(args)
+
+
+def _bulk_arguments(parser: argparse.ArgumentParser) -> None:
+    from .bulk.cli import configure_run_parser  # argparse only; the engine is imported by _run
+
+    configure_run_parser(parser)
+    parser.set_defaults(run=_run)
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -134,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     from .host.commands import add_commands  # serve, spec, check, options, execute
 
     add_commands(sub, _port)
+
+    run = sub.add_parser("run", help="run an action over many records: batched, rate-limited, with a dead letter")
+    _bulk_arguments(run)
     return parser
 
 

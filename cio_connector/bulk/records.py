@@ -1,0 +1,185 @@
+"""Streaming record readers (JSONL, CSV, a JSON array; a file or stdin): one record in memory at a time."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from ..errors import InputError, Problem
+
+__all__ = ["DEAD_LETTER_KEYS", "Format", "RecordFile", "read_records"]
+
+Format = Literal["jsonl", "csv", "json"]
+_SUFFIXES: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "json"}
+#: A dead-letter line has exactly these keys; read back as records, it yields its ``record``.
+DEAD_LETTER_KEYS = frozenset({"record", "action", "error", "message", "attempts", "problems"})
+_CHUNK = 1 << 16
+
+
+class _Counting(io.RawIOBase):
+    """Counts the bytes read from a binary stream, so a progress bar can show how far a file is done."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        read = getattr(self._raw, "read1", self._raw.read)  # what is there now: a pipe must not wait to fill a buffer
+        data = read(len(buffer))
+        buffer[: len(data)] = data
+        self.consumed += len(data)
+        return len(data)
+
+
+class RecordFile:
+    """Records from ``source`` (a path, or ``-`` for stdin), in the format its suffix names or its first byte shows.
+
+    ``total_bytes`` (None for a pipe) and ``consumed_bytes`` let a caller show progress and an ETA.
+    """
+
+    def __init__(self, source: str | Path, *, format: Format | None = None, stdin: IO[bytes] | None = None) -> None:
+        self.name = str(source)
+        self.format = format or _SUFFIXES.get(Path(self.name).suffix.lower())
+        if self.name == "-":
+            # Our own unbuffered handle on fd 0: a reader thread blocked in it holds none of sys.stdin's
+            # locks, so the interpreter can still exit (Ctrl-C) while the pipe is open and quiet.
+            raw: IO[bytes] = stdin if stdin is not None else open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
+            self.total_bytes: int | None = None
+        else:
+            raw = open(self.name, "rb", buffering=0)  # noqa: SIM115 (closed by close())
+            self.total_bytes = Path(self.name).stat().st_size
+        self._raw = raw
+        self._counting = _Counting(raw)
+        self._stream = io.BufferedReader(self._counting, _CHUNK)
+
+    @property
+    def consumed_bytes(self) -> int:
+        return self._counting.consumed
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        fmt = self.format or self._sniff()
+        if fmt == "csv":
+            yield from _csv(self._stream, self.name)
+        elif fmt == "json":
+            yield from _json_array(self._stream, self.name)
+        else:
+            yield from _jsonl(self._stream, self.name)
+
+    def _sniff(self) -> Format:
+        head = self._stream.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
+        return "json" if head.startswith(b"[") else "jsonl" if head.startswith(b"{") or not head else "csv"
+
+    def close(self) -> None:
+        if self.name != "-":
+            self._stream.close()
+            self._raw.close()
+
+    def __enter__(self) -> RecordFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_records(source: str | Path, *, format: Format | None = None) -> Iterator[dict[str, Any]]:
+    """Every record in ``source``, streamed; a dead-letter file yields the records it holds."""
+    with RecordFile(source, format=format) as records:
+        yield from records
+
+
+def _bad(source: str, where: str, message: str) -> InputError:
+    return InputError([Problem("$", f"{source}:{where}: {message}", code="bad_record")])
+
+
+def _as_record(value: Any, source: str, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad(source, where, f"each record must be a JSON object, got {type(value).__name__}")
+    if DEAD_LETTER_KEYS == value.keys() and isinstance(value["record"], dict):
+        return value["record"]  # a dead letter fed back: retry the record it holds
+    return value
+
+
+def _jsonl(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            raise _bad(source, f"{number}", f"not JSON: {exc}") from None
+        yield _as_record(value, source, str(number))
+
+
+def _csv(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text)
+    for row in reader:
+        if None in row:
+            raise _bad(source, f"{reader.line_num}", f"has more values than the header's {len(reader.fieldnames or [])} columns")
+        yield {key: value for key, value in row.items() if value is not None}
+    text.detach()
+
+
+def _json_array(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
+    """Elements of a top-level JSON array, decoded one at a time from a sliding text buffer."""
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    buffer, pos, eof, index = "", 0, False, 0
+    state = "start"  # start -> value/end -> comma/end -> value ...
+
+    def more() -> bool:
+        nonlocal buffer, pos, eof
+        chunk = stream.read(_CHUNK)
+        eof = not chunk
+        buffer = buffer[pos:] + utf8.decode(chunk, final=eof)
+        pos = 0
+        return not eof
+
+    while True:
+        while pos < len(buffer) and buffer[pos] in " \t\r\n":
+            pos += 1
+        if pos >= len(buffer):
+            if more():
+                continue
+            if state == "done":
+                return
+            raise _bad(source, f"item {index}", "the JSON array ends early")
+        char = buffer[pos]
+        if state == "start":
+            if char != "[":
+                raise _bad(source, "1", "a JSON records file must hold one array of objects")
+            pos, state = pos + 1, "first"
+        elif state in ("first", "value"):
+            if char == "]" and state == "first":
+                pos, state = pos + 1, "done"
+                continue
+            try:
+                value, end = decoder.raw_decode(buffer, pos)
+            except ValueError as exc:
+                if more():
+                    continue
+                raise _bad(source, f"item {index}", f"not JSON: {exc}") from None
+            if end == len(buffer) and not eof:
+                more()  # a number may go on in the next chunk: decode again with it
+                continue
+            pos, state = end, "comma"
+            yield _as_record(value, source, f"item {index}")
+            index += 1
+        elif state == "comma":
+            if char == ",":
+                pos, state = pos + 1, "value"
+            elif char == "]":
+                pos, state = pos + 1, "done"
+            else:
+                raise _bad(source, f"item {index}", f"expected ',' or ']' after item {index - 1}, got {char!r}")
+        else:
+            raise _bad(source, f"item {index}", "data after the end of the array")
