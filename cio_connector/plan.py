@@ -75,7 +75,8 @@ class ActionPlan:
             if static:
                 self._constant = None
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
-        self._parents = frozenset(slot.location[:i] for slot in self._slots for i in range(len(slot.location)))
+        parents = {slot.location[:i] for slot in self._slots for i in range(1, len(slot.location))}
+        self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
             self._fast = None
@@ -143,6 +144,8 @@ class ActionPlan:
         tree = self.action.tree
         field = tree.field_at(at) if tree.is_field_path(at) else None
         path = tuple(match.group(1)[1:].split(".")) if match else None
+        if path is not None and any(hasattr(dict, part) for part in path):
+            path = None  # ``record.items`` is the dict's method to jinja2: let jinja2 read it
         return _Slot(at, text, path, field)
 
     def _fill(self, ctx: Mapping[str, Any]) -> Any:
@@ -151,42 +154,59 @@ class ActionPlan:
         Anything unusual (a value needing conversion, a template raising, a number with no text
         form) returns None: the full path then decides and explains, so the verdicts never differ.
         """
-        render_value = self._render
         values: dict[tuple[PathPart, ...], Any] = {}
         record = ctx.get("record")
-        with self._budget():  # one template budget per record, as the full path spends it
-            for slot in self._slots:
-                value: Any = _lookup(record, slot.record_path) if slot.record_path else _MISSING
-                if value is _MISSING:
+        rendered: list[_Slot] = []
+        for slot in self._slots:
+            value: Any = _lookup(record, slot.record_path) if slot.record_path else _MISSING
+            if value is _MISSING:
+                rendered.append(slot)
+            elif not self._take(slot, value, values):
+                return None
+        if rendered:
+            with self._budget():  # one template budget per record, as the full path spends it
+                for slot in rendered:
                     try:
-                        value = render_value(slot.text, ctx)
+                        value = self._render(slot.text, ctx)
                     except Exception:
                         return None
-                kind = type(value)
-                if kind is float:
-                    if not math.isfinite(value):
+                    if not self._take(slot, value, values):
                         return None
-                elif kind is str:
-                    if not value.isascii() and json_problems(value):
-                        return None  # a lone surrogate
-                elif not (kind is int or kind is bool or value is None):
-                    return None  # dates, decimals, containers: converted by the full path
-                if slot.field is not None:
-                    try:
-                        value = fit_value(value, slot.field)
-                    except ValueError:
-                        return None
-                values[slot.location] = value
-        return self._materialize(self._template, (), values)
+        return self._materialize(values)
 
-    def _materialize(self, node: Any, at: tuple[PathPart, ...], values: Mapping[tuple[PathPart, ...], Any]) -> Any:
-        if at in values:
-            return values[at]
-        if at not in self._parents:
-            return node  # nothing templated below: shared, never changed by a handler
-        if isinstance(node, dict):
-            return {key: self._materialize(item, (*at, key), values) for key, item in node.items()}
-        return [self._materialize(item, (*at, index), values) for index, item in enumerate(node)]
+    @staticmethod
+    def _take(slot: _Slot, value: Any, values: dict[tuple[PathPart, ...], Any]) -> bool:
+        """Put ``value`` in place as its field takes it; False when only the full path can judge it."""
+        kind = type(value)
+        if kind is float:
+            if not math.isfinite(value):
+                return False
+        elif kind is str:
+            if not value.isascii() and json_problems(value):
+                return False  # a lone surrogate
+        elif not (kind is int or kind is bool or value is None):
+            return False  # dates, decimals, containers: converted by the full path
+        if slot.field is not None:
+            try:
+                value = fit_value(value, slot.field)
+            except ValueError:
+                return False
+        values[slot.location] = value
+        return True
+
+    def _materialize(self, values: Mapping[tuple[PathPart, ...], Any]) -> Any:
+        """A copy of the template with ``values`` in place: only the containers above a template
+        are copied; everything else is shared (handlers never change their inputs)."""
+        template = self._template
+        root = dict(template) if isinstance(template, dict) else list(template)
+        copies: dict[tuple[PathPart, ...], Any] = {(): root}
+        for parent in self._copy_order:
+            holder = copies[parent[:-1]]
+            child = holder[parent[-1]]
+            holder[parent[-1]] = copies[parent] = dict(child) if isinstance(child, dict) else list(child)
+        for location, value in values.items():
+            copies[location[:-1]][location[-1]] = value
+        return root
 
 
 _MISSING = object()
@@ -200,7 +220,7 @@ def _lookup(record: Any, path: tuple[str, ...]) -> Any:
     """
     value = record
     for part in path:
-        if type(value) is not dict or part not in value or hasattr(dict, part):
+        if type(value) is not dict or part not in value:
             return _MISSING
         value = value[part]
     return value
