@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import Problem
-from .yamlsource import PathPart, json_path
+from .jsonpath import PathPart, json_path
 
 __all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "identifier_text", "normalize"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -14,6 +13,8 @@ from .manifest import DynamicOptions
 from .request import ApiRequest
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .http import AsyncCioClient, CioClient
 
 __all__ = ["OptionsCache", "SOURCES", "Source", "fetch_options", "fetch_options_async", "to_options"]
@@ -121,6 +122,8 @@ class OptionsCache:
         cached = self.peek(key)
         if cached is not None:
             return cached
+        import asyncio
+
         flight_key = (id(asyncio.get_running_loop()), key)
         with self._lock:
             flight = self._flights.get(flight_key)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -84,6 +82,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _run(bulk: Any, records: Any, *, show_progress: bool) -> Any:
     """Run on a fresh loop; the first Ctrl-C asks the run to stop and settle, a second one stops at once."""
+    import asyncio
+    import signal
 
     async def main() -> Any:
         loop = asyncio.get_running_loop()

@@ -369,3 +369,10 @@ def test_a_config_that_crashes_a_check_is_reported_and_the_other_files_still_run
         f"{tmp_path}/a.yaml:2:9: delete_customer: could not be checked: RuntimeError: kaput",
         "1 problem in 1 of 2 files",
     ]
+
+
+def test_the_format_choices_are_the_renderers():
+    from cio_connector.ci.commands import FORMAT_NAMES
+    from cio_connector.ci.report import FORMATS
+
+    assert sorted(FORMAT_NAMES) == sorted(FORMATS)
