@@ -20,7 +20,7 @@ from .keywords import (
 )
 from .yamlsource import PathPart, json_path
 
-__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "ecma_regex"]
+__all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "TYPE_NAMES", "ecma_regex"]
 
 
 def _max_bytes(validator: Any, limit: int, instance: Any, schema: Mapping) -> Iterator[ValidationError]:
@@ -72,7 +72,8 @@ def _is_calendar_date(instance: Any) -> bool:
         dt.date(*map(int, match.groups()))
     return True
 
-_TYPE_NAMES = {
+#: JSON Schema type names as a sentence says them ("must be an integer").
+TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
     "number": "a number",
@@ -178,7 +179,7 @@ def _plain(error: ValidationError) -> str:
     instance: Any = error.instance
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        names = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in wanted)
+        names = " or ".join(TYPE_NAMES.get(str(name), str(name)) for name in wanted)
         return f"must be {names}, not {_type_of(instance)}"
     if kind == "minLength":
         return "must not be empty" if value == 1 else f"must be at least {value} characters"

@@ -16,6 +16,8 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ..validation import TYPE_NAMES
+
 __all__ = ["RecordSchema", "Reference", "TemplateUse", "describe_types", "reference_text", "schema_types", "template_use"]
 
 Reference = tuple[str | int, ...]
@@ -77,19 +79,10 @@ def reference_text(reference: Reference) -> str:
     return out
 
 
-_TYPE_NAMES = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "object": "an object",
-    "array": "a list",
-    "null": "null",
-}
 
 
 def describe_types(types: set[str]) -> str:
-    return " or ".join(_TYPE_NAMES.get(t, t) for t in sorted(types))
+    return " or ".join(TYPE_NAMES.get(t, t) for t in sorted(types))
 
 
 def schema_types(schema: Any) -> set[str] | None:
