@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from .errors import Problem
@@ -12,6 +11,8 @@ from .facts import Api
 from .jsonbytes import compact_json
 
 __all__ = ["Api", "ApiRequest", "resendable"]
+
+_UNSET: Any = object()
 
 @dataclass(frozen=True)
 class ApiRequest:
@@ -38,13 +39,18 @@ class ApiRequest:
 
     idempotent: bool = field(default=True, compare=False)
 
-    @cached_property
+    @property
     def body(self) -> bytes | None:
         """The body as sent: compact UTF-8 JSON, encoded once for the size check and the wire.
 
         NaN and Infinity are refused (``ValueError``): JSON has no spelling for them.
         """
-        return None if self.json is None else compact_json(self.json, allow_nan=False)
+        # Cached by hand: functools.cached_property takes a lock on every first read (Python 3.11).
+        cached = self.__dict__.get("_body", _UNSET)
+        if cached is _UNSET:
+            cached = None if self.json is None else compact_json(self.json, allow_nan=False)
+            self.__dict__["_body"] = cached
+        return cached
 
     def size_problem(self) -> Problem | None:
         """A body over ``max_body_bytes``, blamed on the largest free-form part it holds."""

@@ -80,6 +80,18 @@ class _Lru:
                 self._items.popitem(last=False)
 
 
+def _config_key(action: str, config: Any) -> str | None:
+    """A config's cache key: its ``repr``, which tells 1, 1.0 and True apart (JSON text does not
+    tell ``{1: x}`` from ``{"1": x}``); hashed when long. None when it cannot be spelled."""
+    try:
+        text = repr(config)
+    except Exception:  # a config nesting past the recursion limit, an object whose repr raises
+        return None
+    if len(text) > 4096:
+        text = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{action}\0{text}"
+
+
 def _content_key(*parts: Any) -> str | None:
     """A digest of JSON data (None when it is not JSON): the cache key, never the data itself,
     so a connection's secrets are not kept as keys."""
@@ -139,7 +151,7 @@ class Connector:
         Plans are cached by the config's content (a host may pass a new dict every call).
         """
         chosen = self.action(action)
-        key = _content_key(action, config)
+        key = _config_key(action, config)
         if key is None:
             return ActionPlan(chosen, config)
         found = self._plans.get(key)

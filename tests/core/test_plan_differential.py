@@ -170,3 +170,11 @@ def test_a_concrete_config_still_gets_a_fresh_generated_event_id_per_build():
     first, second = plan.build(), plan.build()
     assert first.json["id"] != second.json["id"]
     assert first.idempotent and second.idempotent
+
+
+def test_configs_equal_in_python_but_not_in_json_get_their_own_plans():
+    base = {"matching_field": "id", "matching_value": "u1", "segment": 1}
+    flagged = {**base, "segment": True}
+    assert CONNECTOR.plan("add_customer_to_segment", base) is not CONNECTOR.plan("add_customer_to_segment", flagged)
+    assert CONNECTOR.validate("add_customer_to_segment", {**base, "segment": True})  # a boolean is no segment id
+    assert CONNECTOR.validate("add_customer_to_segment", base) == []
