@@ -1,6 +1,6 @@
 """Bulk delivery side by side: ``run`` (the bulk engine) vs the official client and raw httpx, plus streamed memory.
 
-    ./dev python benchmarks/bench_bulk.py [--records 20000] [--identify 300] [--memory-records 1000000]
+    ./dev python benchmarks/bench_bulk.py [--records 100000] [--identify 300] [--memory-records 1000000]
 
 One TLS sandbox in its own process on loopback (the official client only speaks HTTPS) serves every
 contender in turn, reset between them; each contender must leave exactly its records in the
@@ -160,7 +160,7 @@ def memory_run(count: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--identify", type=int, default=300, help="calls for the official per-call identify loop")
     parser.add_argument("--memory-records", type=int, default=1_000_000)
     parser.add_argument("--concurrency", type=int, default=BulkOptions().concurrency, help="requests in flight for run")
