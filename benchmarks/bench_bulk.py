@@ -24,15 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 
@@ -40,30 +36,12 @@ from cio_connector import load_connector
 from cio_connector.bulk import BulkOptions, deliver
 from cio_connector.sandbox import DEMO_CREDENTIALS
 
+sys.path.insert(0, os.path.dirname(__file__))
+from bench_send import sandbox_process  # noqa: E402  (one way to run the sandbox process)
+
 CONFIG = {"matching_field": "id", "matching_value": "{{ record.id }}",
           "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}"}}
 BATCH_LIMIT = 500_000
-
-
-@contextmanager
-def sandbox_process() -> Iterator[tuple[str, str]]:
-    """(base URL, CA path) of a TLS sandbox in a child process; stopped with Ctrl-C, killed if it lingers."""
-    with tempfile.TemporaryDirectory() as certs:
-        command = [sys.executable, "-m", "cio_connector.sandbox", "--tls", "--port", "0", "--cert-dir", certs]
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        try:
-            assert child.stdout is not None
-            found = re.search(r"https://127\.0\.0\.1:\d+", child.stdout.readline())
-            assert found, "the sandbox did not print its URL"
-            ca = next(os.path.join(certs, f) for f in os.listdir(certs) if "ca" in f and f.endswith(".pem"))
-            yield found.group(0), ca
-        finally:
-            child.send_signal(signal.SIGINT)
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
 
 
 def record(prefix: str, i: int) -> dict:

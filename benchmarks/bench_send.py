@@ -31,18 +31,23 @@ from cio_connector.sandbox import DEMO_CREDENTIALS
 
 @contextmanager
 def sandbox_process() -> Iterator[tuple[str, str]]:
-    """(base URL, CA path) of a TLS sandbox in a child process, stopped afterwards."""
+    """(base URL, CA path) of a TLS sandbox in a child process; stopped with Ctrl-C, killed if it lingers."""
     with tempfile.TemporaryDirectory() as certs:
         command = [sys.executable, "-m", "cio_connector.sandbox", "--tls", "--port", "0", "--cert-dir", certs]
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
-            first = child.stdout.readline()
-            url = re.search(r"https://127\.0\.0\.1:\d+", first).group(0)
+            assert child.stdout is not None
+            found = re.search(r"https://127\.0\.0\.1:\d+", child.stdout.readline())
+            assert found, "the sandbox did not print its URL"
             ca = next(os.path.join(certs, f) for f in os.listdir(certs) if "ca" in f and f.endswith(".pem"))
-            yield url, ca
+            yield found.group(0), ca
         finally:
             child.send_signal(signal.SIGINT)
-            child.wait(10)
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def timed(function) -> float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .keywords import MAX_BYTES, TIMESTAMP, fits_in_bytes, timestamp_message
+from .keywords import MAX_BYTES, TIMESTAMP, fits_in_bytes, size_bound, timestamp_message
 
 __all__ = ["FastCheck", "compile_fast_check"]
 
@@ -121,7 +121,7 @@ def _mapping_limits(schema: Mapping[str, Any]) -> _Check | None:
             else:
                 if values is not None and not fits_in_bytes(values, item):
                     return False
-                bound = _json_bound(item)
+                bound = size_bound(item)
                 total += 6 * len(key) + 4 + (bound if bound is not None else 10**9)
         return whole is None or total <= whole or fits_in_bytes(whole, value)
 
@@ -135,17 +135,6 @@ def _exactly(value: dict, names: Any, values: Any, whole: Any) -> bool:
         and (values is None or all(fits_in_bytes(values, item) for item in value.values()))
         and (whole is None or fits_in_bytes(whole, value))
     )
-
-
-def _json_bound(value: Any) -> int | None:
-    kind = type(value)
-    if kind is int:
-        return 20 if -(10**18) < value < 10**18 else None
-    if kind is bool or value is None:
-        return 5
-    if kind is float:
-        return 24
-    return None
 
 
 def _all(checks: list[_Check]) -> _Check | None:

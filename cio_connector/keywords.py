@@ -24,6 +24,7 @@ __all__ = [
     "ecma_regex",
     "fits_in_bytes",
     "max_bytes_message",
+    "size_bound",
     "timestamp_message",
 ]
 
@@ -55,7 +56,7 @@ def fits_in_bytes(limit: int, instance: Any) -> bool:
     4n as UTF-8; a whole number under 10**18 at most 20. Only when the bound is over the limit is
     the value encoded and measured exactly.
     """
-    bound = _bound(instance, isinstance(instance, str))
+    bound = size_bound(instance, bare=isinstance(instance, str))
     if bound is not None and bound <= limit:
         return True
     return max_bytes_message(limit, instance) is None
@@ -64,7 +65,7 @@ def fits_in_bytes(limit: int, instance: Any) -> bool:
 _SMALL = 10**18
 
 
-def _bound(value: Any, bare: bool) -> int | None:
+def size_bound(value: Any, *, bare: bool = False) -> int | None:
     """An upper bound of ``value``'s size (UTF-8 if ``bare`` text, else compact JSON), or None."""
     kind = type(value)
     if kind is str:
@@ -80,7 +81,7 @@ def _bound(value: Any, bare: bool) -> int | None:
         for key, item in value.items():
             if type(key) is not str:
                 return None
-            inner = _bound(item, False)
+            inner = size_bound(item)
             if inner is None:
                 return None
             total += 6 * len(key) + 4 + inner
@@ -88,7 +89,7 @@ def _bound(value: Any, bare: bool) -> int | None:
     if kind is list:
         total = 2
         for item in value:
-            inner = _bound(item, False)
+            inner = size_bound(item)
             if inner is None:
                 return None
             total += inner + 1

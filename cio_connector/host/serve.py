@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 import sys
 from collections.abc import Iterable
 from contextlib import ExitStack
 from typing import Any, TextIO
 
+from ..listening import listening_socket
+
 __all__ = ["TOKEN_ENV", "serve"]
 
 TOKEN_ENV = "CIO_CONNECTOR_TOKEN"
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def _loopback(host: str) -> bool:
@@ -70,7 +58,7 @@ def serve(
             server = stack.enter_context(SandboxServer(region="us"))
             default_connection = server.connection()
         try:
-            sock = _listen(host, port)
+            sock = listening_socket(host, port)
         except OSError as exc:
             print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
             return 1

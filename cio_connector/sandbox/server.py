@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import uvicorn
 
+from ..listening import listening_socket
 from .config import DEFAULT_SEGMENTS, DEMO_CREDENTIALS, REGIONS, Credentials, Region, SegmentSeed, Workspace
 from .controls import Controls
 from .gateway import SandboxApp
@@ -120,7 +121,7 @@ class SandboxServer:
             files = write_self_signed(self._cert_dir or Path(self._tempdir.name))  # type: ignore[union-attr]
             self.cert_path = files.ca_path
             ssl_options = {"ssl_certfile": str(files.cert_path), "ssl_keyfile": str(files.key_path)}
-        self._socket = _listen(self.host, self.port)
+        self._socket = listening_socket(self.host, self.port)
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(
             self.app,
@@ -162,22 +163,6 @@ class SandboxServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets that say TCP,
-    # and without it every response waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
 
 
 def describe(server: SandboxServer) -> str:
