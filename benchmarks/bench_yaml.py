@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import yaml
 
-from cio_connector import yamlsource
-from cio_connector.bundle import bundle_root
+from cio_connector._util import yamlsource
+from cio_connector._util.bundle import bundle_root
 
 ROOT = bundle_root()
 FILES = [ROOT / "connector.yaml", *sorted((ROOT / "actions").glob("*.yaml"))]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import typing as _typing
 from importlib import import_module as _import_module
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 if _typing.TYPE_CHECKING:
-    from .check import Check, ConnectionReport
-    from .connection import Connection
+    from .client.connection import Connection
+    from .client.connection_check import Check, ConnectionReport
+    from .client.http import AsyncCioClient, CioClient, RetryPolicy
     from .errors import (
         ApiError,
         AuthenticationError,
@@ -22,33 +23,33 @@ if _typing.TYPE_CHECKING:
         RegionMismatchError,
         RetryableApiError,
     )
-    from .http import AsyncCioClient, CioClient, RetryPolicy
-    from .request import ApiRequest
-    from .runtime import ActionResult, Connector, load_connector
+    from .loader import load_connector
+    from .pipeline.request import ApiRequest
+    from .runtime import ActionResult, Connector
 
 # Imported on first use: a host that only loads the connector (or a CLI showing --help) does not
 # pay for httpx, jinja2 and jsonschema until it sends, renders or explains.
 _HOMES = {
     "ActionResult": "runtime",
     "ApiError": "errors",
-    "ApiRequest": "request",
-    "AsyncCioClient": "http",
+    "ApiRequest": "pipeline.request",
+    "AsyncCioClient": "client.http",
     "AuthenticationError": "errors",
-    "Check": "check",
-    "CioClient": "http",
+    "Check": "client.connection_check",
+    "CioClient": "client.http",
     "CioConnectorError": "errors",
-    "Connection": "connection",
+    "Connection": "client.connection",
     "ConnectionConfigError": "errors",
-    "ConnectionReport": "check",
+    "ConnectionReport": "client.connection_check",
     "Connector": "runtime",
     "FatalApiError": "errors",
     "InputError": "errors",
     "ManifestError": "errors",
     "Problem": "errors",
     "RegionMismatchError": "errors",
-    "RetryPolicy": "http",
+    "RetryPolicy": "client.http",
     "RetryableApiError": "errors",
-    "load_connector": "runtime",
+    "load_connector": "loader",
 }
 
 __all__ = [

@@ -8,14 +8,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .errors import CioConnectorError
 
 __all__ = ["SANDBOX_HINT", "main"]
 
 
 def _actions(args: argparse.Namespace) -> int:
-    from .runtime import load_connector
+    from .loader import load_connector
 
     connector = load_connector()
     m = connector.manifest
@@ -30,9 +30,9 @@ def _actions(args: argparse.Namespace) -> int:
 
 def _schemas(args: argparse.Namespace) -> int:
     """Regenerate schemas/ from the manifests (or, with --check, fail when they drifted)."""
-    from .bundle import bundle_root, in_source_checkout
-    from .runtime import load_connector
-    from .schema import render_schemas, write_schemas
+    from ._util.bundle import bundle_root, in_source_checkout
+    from .declarative.generate import render_schemas, write_schemas
+    from .loader import load_connector
 
     if not args.out and not args.check and not in_source_checkout():
         raise CioConnectorError(

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from .client.http import CioClient
 from .errors import CioConnectorError
-from .http import CioClient
-from .request import ApiRequest
-from .runtime import Connector, load_connector
+from .loader import load_connector
+from .pipeline.request import ApiRequest
+from .runtime import Connector
 
 __all__ = ["run_demo"]
 

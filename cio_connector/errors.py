@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonpath import json_path, parse_json_path
+from ._util.jsonpath import json_path, parse_json_path
 
 __all__ = [
     "ApiError",

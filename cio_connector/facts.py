@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from .ulid import ULID_PATTERN
+from ._util.ulid import ULID_PATTERN
 
 __all__ = [
     "API_FAMILIES",

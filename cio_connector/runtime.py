@@ -4,35 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import weakref
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .actions import Action
-from .bundle import bundle_root
-from .connection import Connection, ConnectionParser
-from .errors import ConnectionConfigError, InputError, ManifestError, Problem
-from .manifest import ConnectorManifest, DynamicOptions, load_action_manifest, load_connector_manifest, locate
-from .options import OptionsCache
-from .plan import ActionPlan
+from ._util.lru import Lru
+from .client.connection import Connection, ConnectionParser
+from .client.options import OptionsCache
+from .client.pool import ClientPool, http_module, require_client
+from .declarative.manifest import ConnectorManifest, DynamicOptions
+from .errors import ConnectionConfigError, InputError, Problem
+from .pipeline.action import Action
+from .pipeline.plan import ActionPlan
+from .pipeline.request import ApiRequest
 
-if TYPE_CHECKING:  # httpx and asyncio are imported on first use: loading the connector needs neither
-    import asyncio
-
+if TYPE_CHECKING:  # httpx is imported on first use: loading the connector does not need it
     import httpx
 
-    from .check import ConnectionReport
-    from .http import ApiResponse, AsyncCioClient, CioClient
-from .registry import HandlerRegistry
-from .request import ApiRequest
-from .schema import action_schema, connection_schema
+    from .client.connection_check import ConnectionReport
+    from .client.http import ApiResponse, AsyncCioClient, CioClient
 
-__all__ = ["ActionResult", "Connector", "load_connector"]
+__all__ = ["ActionResult", "Connector", "PreparedCall"]
 
 
 @dataclass(frozen=True)
@@ -57,27 +49,15 @@ class ActionResult:
         }
 
 
-class _Lru:
-    """A small least-recently-used map (thread-safe): compiled plans, parsed connections."""
+@dataclass(frozen=True)
+class PreparedCall:
+    """An action call that passed every check: its connection, its request (built once), and the
+    request's masked description (what a dry run shows and a result carries)."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+    action: str
+    connection: Connection
+    request: ApiRequest
+    described: Mapping[str, Any]
 
 
 def _config_key(action: str, config: Any) -> str | None:
@@ -119,19 +99,21 @@ class Connector:
     #: Extra ``CioClient``/``AsyncCioClient`` arguments for the connector's own clients
     #: (``verify`` for a private CA, ``timeout``, ``retry``, ``limits``).
     client_options: dict[str, Any] = field(default_factory=dict)
-    #: Clients kept per event loop (and for sync calls); the least recently used beyond go.
-    max_clients: int = 256
 
     def __post_init__(self) -> None:
         self._connections = ConnectionParser(self.manifest, self.connection_schema)
-        self._plans = _Lru(256)
-        self._parsed = _Lru(64)
-        self._clients: OrderedDict[Connection, CioClient] = OrderedDict()
-        self._aclients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OrderedDict[Connection, AsyncCioClient]] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._closing: set[asyncio.Task[None]] = set()
-        self._lock = threading.Lock()
+        self._plans = Lru(256)
+        self._parsed = Lru(64)
+        self._pool = ClientPool(lambda: self.client_options)
+
+    @property
+    def max_clients(self) -> int:
+        """Clients kept per event loop (and for sync calls); the least recently used beyond go."""
+        return self._pool.max_clients
+
+    @max_clients.setter
+    def max_clients(self, value: int) -> None:
+        self._pool.max_clients = value
 
     # -- actions ---------------------------------------------------------------------------
     def action(self, name: str) -> Action:
@@ -202,12 +184,14 @@ class Connector:
         Without ``client``, the connector's own client for this connection is used (kept open
         between calls: close the connector when done).
         """
-        _require(client, "CioClient", "execute", "aexecute")
-        conn, request, described = self._prepared(action, config, connection, record, context, allow_custom_endpoints)
+        require_client(client, "CioClient", "execute", "aexecute")
+        call = self.prepare_call(
+            action, config, connection, record=record, context=context, allow_custom_endpoints=allow_custom_endpoints
+        )
         if dry_run:
-            return ActionResult(action, described, dry_run=True)
-        response = (client or self.client_for(conn)).send(request, action=action)
-        return _result(action, described, response)
+            return ActionResult(action, call.described, dry_run=True)
+        response = (client or self.client_for(call.connection)).send(call.request, action=action)
+        return _result(action, call.described, response)
 
     async def aexecute(
         self,
@@ -222,76 +206,63 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> ActionResult:
         """``execute`` for asyncio hosts: the same validation and request, sent with ``AsyncCioClient``."""
-        _require(client, "AsyncCioClient", "aexecute", "execute")
-        conn, request, described = self._prepared(action, config, connection, record, context, allow_custom_endpoints)
+        require_client(client, "AsyncCioClient", "aexecute", "execute")
+        call = self.prepare_call(
+            action, config, connection, record=record, context=context, allow_custom_endpoints=allow_custom_endpoints
+        )
         if dry_run:
-            return ActionResult(action, described, dry_run=True)
-        response = await (client or self.aclient_for(conn)).send(request, action=action)
-        return _result(action, described, response)
+            return ActionResult(action, call.described, dry_run=True)
+        response = await (client or self.aclient_for(call.connection)).send(call.request, action=action)
+        return _result(action, call.described, response)
 
-    def _prepared(
-        self, action: str, config: Any, connection: Any, record: Any,
-        context: Mapping[str, Any] | None, allow_custom_endpoints: bool,
-    ) -> tuple[Connection, ApiRequest, dict[str, Any]]:
-        """Everything before sending, shared by both APIs: connection, request, its masked description."""
-        conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        request = self.build_request(action, config, record=record, context=context)
-        return conn, request, _http().describe_request(conn, request)
+    def prepare_call(
+        self,
+        action: str,
+        config: Any,
+        connection: Any,
+        *,
+        record: Any = None,
+        context: Mapping[str, Any] | None = None,
+        allow_custom_endpoints: bool = False,
+    ) -> PreparedCall:
+        """Everything before sending, with every problem at once: the config (rendered against the
+        record), the connection and the request's size are all checked before anything is raised.
 
-    # -- clients -----------------------------------------------------------------------------
+        Raises ``InputError`` listing every problem, each with its ``source`` (``config`` or
+        ``connection``); a connection that alone is wrong raises ``ConnectionConfigError``, as
+        before. On the happy path the request is built once.
+        """
+        problems: list[Problem] = []
+        conn: Connection | None = None
+        try:
+            conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        except ConnectionConfigError as exc:
+            connection_error, problems = exc, [_sourced(p, "connection") for p in exc.problems]
+        try:
+            request = self.build_request(action, config, record=record, context=context)
+        except InputError as exc:
+            raise InputError([*(_sourced(p, "config") for p in exc.problems), *problems], action=exc.action) from None
+        if conn is None:
+            raise connection_error
+        return PreparedCall(action, conn, request, http_module().describe_request(conn, request))
+
+    # -- clients ---------------------------------------------------------------------------
     def client_for(self, connection: Connection) -> CioClient:
         """The connector's own ``CioClient`` for ``connection`` (kept and reused; the least
         recently used beyond ``max_clients`` are closed)."""
-        evicted: list[CioClient] = []
-        with self._lock:
-            found = self._clients.get(connection)
-            if found is None:
-                found = self._clients[connection] = _http().CioClient(connection, **self.client_options)
-                while len(self._clients) > self.max_clients:
-                    evicted.append(self._clients.popitem(last=False)[1])
-            self._clients.move_to_end(connection)
-        for client in evicted:
-            client.close()
-        return found
+        return self._pool.client_for(connection)
 
     def aclient_for(self, connection: Connection) -> AsyncCioClient:
-        """The connector's own ``AsyncCioClient`` for ``connection`` in the running event loop
-        (an httpx client's connections belong to the loop that opened them)."""
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        evicted: list[AsyncCioClient] = []
-        with self._lock:
-            clients = self._aclients.setdefault(loop, OrderedDict())
-            found = clients.get(connection)
-            if found is None:
-                found = clients[connection] = _http().AsyncCioClient(connection, **self.client_options)
-                while len(clients) > self.max_clients:
-                    evicted.append(clients.popitem(last=False)[1])
-            clients.move_to_end(connection)
-        for client in evicted:  # closed in the background; held so the task is not collected mid-way
-            task = loop.create_task(client.aclose())
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
-        return found
+        """The connector's own ``AsyncCioClient`` for ``connection`` in the running event loop."""
+        return self._pool.aclient_for(connection)
 
     def close(self) -> None:
         """Close the connector's sync clients (async ones: ``aclose()`` in their event loop)."""
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), OrderedDict()
-        for client in clients:
-            client.close()
+        self._pool.close()
 
     async def aclose(self) -> None:
         """Close the sync clients and the async clients of the running event loop."""
-        import asyncio
-
-        self.close()
-        with self._lock:
-            clients: Mapping[Connection, AsyncCioClient] = self._aclients.pop(asyncio.get_running_loop(), OrderedDict())
-        for client in clients.values():
-            await client.aclose()
-        await asyncio.gather(*self._closing)
+        await self._pool.aclose()
 
     def __enter__(self) -> Connector:
         return self
@@ -304,31 +275,6 @@ class Connector:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    @contextmanager
-    def _client(self, conn: Connection, client: CioClient | None, transport: httpx.BaseTransport | None) -> Iterator[CioClient]:
-        """The caller's client, a throwaway one over ``transport``, or the connector's own."""
-        if client is not None or transport is None:
-            yield client or self.client_for(conn)
-            return
-        owned = _http().CioClient(conn, transport=transport)
-        try:
-            yield owned
-        finally:
-            owned.close()
-
-    @asynccontextmanager
-    async def _aclient(
-        self, conn: Connection, client: AsyncCioClient | None, transport: httpx.AsyncBaseTransport | None
-    ) -> AsyncIterator[AsyncCioClient]:
-        if client is not None or transport is None:
-            yield client or self.aclient_for(conn)
-            return
-        owned = _http().AsyncCioClient(conn, transport=transport)
-        try:
-            yield owned
-        finally:
-            await owned.aclose()
 
     # -- connection ------------------------------------------------------------------------
     def validate_connection(self, connection: Any, *, allow_custom_endpoints: bool = False) -> list[Problem]:
@@ -356,12 +302,12 @@ class Connector:
         client: CioClient | None = None,
     ) -> ConnectionReport:
         """Each credential and the region checked against Customer.io; never raises for a bad key."""
-        _require(client, "CioClient", "check_connection", "acheck_connection")
+        require_client(client, "CioClient", "check_connection", "acheck_connection")
         conn = self._checkable(connection, allow_custom_endpoints)
         if not isinstance(conn, Connection):
             return conn
-        with self._client(conn, client, transport) as active:
-            from .check import run_checks
+        with self._pool.using(conn, client, transport) as active:
+            from .client.connection_check import run_checks
 
             return run_checks(conn, active)
 
@@ -374,12 +320,12 @@ class Connector:
         client: AsyncCioClient | None = None,
     ) -> ConnectionReport:
         """``check_connection`` for asyncio hosts."""
-        _require(client, "AsyncCioClient", "acheck_connection", "check_connection")
+        require_client(client, "AsyncCioClient", "acheck_connection", "check_connection")
         conn = self._checkable(connection, allow_custom_endpoints)
         if not isinstance(conn, Connection):
             return conn
-        async with self._aclient(conn, client, transport) as active:
-            from .check import run_checks_async
+        async with self._pool.ausing(conn, client, transport) as active:
+            from .client.connection_check import run_checks_async
 
             return await run_checks_async(conn, active)
 
@@ -388,7 +334,7 @@ class Connector:
         try:
             return self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
         except ConnectionConfigError as exc:
-            from .check import Check, ConnectionReport
+            from .client.connection_check import Check, ConnectionReport
 
             checks = (Check(_check_name(p), False, f"{p.label or p.path}: {p.message}") for p in exc.problems)
             return ConnectionReport(tuple(checks))
@@ -403,9 +349,9 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> list[dict[str, Any]]:
         """Live choices for a field with dynamic options, e.g. the manual segments."""
-        _require(client, "CioClient", "options", "aoptions")
+        require_client(client, "CioClient", "options", "aoptions")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
-        from .options import fetch_options
+        from .client.options import fetch_options
 
         return self.options_cache.get(key, lambda: fetch_options(spec, client or self.client_for(conn)))
 
@@ -419,9 +365,9 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> list[dict[str, Any]]:
         """``options`` for asyncio hosts."""
-        _require(client, "AsyncCioClient", "aoptions", "options")
+        require_client(client, "AsyncCioClient", "aoptions", "options")
         spec, conn, key = self._options_plan(action, field_key, connection, allow_custom_endpoints)
-        from .options import fetch_options_async
+        from .client.options import fetch_options_async
 
         return await self.options_cache.aget(key, lambda: fetch_options_async(spec, client or self.aclient_for(conn)))
 
@@ -440,18 +386,6 @@ class Connector:
         return field.options, conn, (*conn.cache_key(), field.options.model_dump_json())
 
 
-def _require(client: Any, kind: str, method: str, other: str) -> None:
-    if client is not None and not isinstance(client, getattr(_http(), kind)):
-        raise TypeError(f"{method}() takes a {kind} client; for a {type(client).__name__} use {other}()")
-
-
-def _http() -> Any:
-    """The HTTP layer, imported on first use (httpx costs a cold start most hosts pay only once)."""
-    from . import http
-
-    return http
-
-
 def _result(action: str, described: Mapping[str, Any], response: ApiResponse) -> ActionResult:
     return ActionResult(action, described, status=response.status, response=response.json, attempts=response.attempts)
 
@@ -460,62 +394,5 @@ def _check_name(problem: Problem) -> str:
     return str(problem.location[0]) if problem.location else "connection"
 
 
-def _names_a_field(action: Any, path: str) -> bool:
-    """Whether a ``$.a.b`` JSON path names a declared field (or a field nested in one)."""
-    parts = path.split(".")
-    if parts[0] != "$" or len(parts) < 2:
-        return False
-    fields = action.fields
-    for part in parts[1:]:
-        found = next((f for f in fields if f.key == part), None)
-        if found is None:
-            return False
-        fields = found.fields or ()
-    return True
-
-
-def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None = None) -> Connector:
-    """Load ``connector.yaml`` and every action it lists, with their handlers.
-
-    Schemas are generated from the manifests on load (what the committed ``schemas/`` must equal);
-    every listed action needs a manifest and a handler, and every handler a manifest.
-    """
-    from .handlers import shipped_handlers
-
-    root = root or bundle_root()
-    registry = registry or shipped_handlers()
-    manifest = load_connector_manifest(root)
-    problems: list[Problem] = []
-    actions: dict[str, Action] = {}
-    files = {path.stem: path for path in sorted((root / "actions").glob("*.yaml"))}
-    listed = list(manifest.actions)
-    for index, name in enumerate(listed):
-        if name not in files:
-            message = f"action {name!r} has no manifest actions/{name}.yaml"
-            problems.append(locate(root, "connector.yaml", ("actions", index), message))
-    for stem in files:
-        if stem not in listed:
-            problems.append(locate(root, "connector.yaml", ("actions",), f"actions/{stem}.yaml is not listed in connector.yaml"))
-    for name in sorted(registry.names() - set(listed)):
-        problems.append(locate(root, "connector.yaml", ("actions",), f"handler {name!r} has no action in connector.yaml"))
-    for name in manifest.actions:
-        if name not in files:
-            continue
-        try:
-            action_manifest = load_action_manifest(files[name], manifest)
-        except ManifestError as exc:
-            problems.extend(exc.problems)
-            continue
-        if name not in registry.names():
-            problems.append(locate(root, f"actions/{name}.yaml", ("name",), f"action {name!r} has no registered handler"))
-            continue
-        spec = registry.spec(name)
-        for customerio_field, path in spec.field_map.items():
-            if not _names_a_field(action_manifest, path):
-                message = f"handler {name!r} maps Customer.io's {customerio_field!r} to {path}, not a field of the action"
-                problems.append(locate(root, f"actions/{name}.yaml", ("fields",), message))
-        actions[name] = Action(action_manifest, action_schema(manifest, action_manifest), spec.function)
-    if problems:
-        raise ManifestError(problems)
-    return Connector(manifest, actions, connection_schema(manifest))
-
+def _sourced(problem: Problem, source: str) -> Problem:
+    return problem if problem.source else replace(problem, source=source)

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .._util.jsonbytes import compact_json
+from .._util.ulid import new_ulid
 from ..facts import BATCH_MAX_BYTES, ENTITY_MAX_BYTES, SEGMENT_IDS_PER_REQUEST
-from ..jsonbytes import compact_json
-from ..request import ApiRequest
-from ..ulid import new_ulid
+from ..pipeline.request import ApiRequest
 
 __all__ = ["Batch", "Packer", "Ticket", "TooLarge"]
 

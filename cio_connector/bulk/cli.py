@@ -37,7 +37,7 @@ def configure_run_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from ..runtime import load_connector
+    from ..loader import load_connector
     from .deadletter import DeadLetter
     from .engine import BulkOptions, BulkRun
     from .records import RecordFile

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from ..client.http import USER_AGENT, RetryPolicy, http_request
+from ..client.policy import interpret, transport_error
 from ..errors import CioConnectorError, ConnectionConfigError, InputError, RetryableApiError
 from ..facts import (
     APP_REQUESTS_PER_SECOND,
@@ -24,9 +26,7 @@ from ..facts import (
     SEGMENT_IDS_PER_REQUEST,
     TRACK_REQUESTS_PER_SECOND,
 )
-from ..http import USER_AGENT, RetryPolicy, http_request
-from ..policy import interpret, transport_error
-from ..request import ApiRequest
+from ..pipeline.request import ApiRequest
 from .batching import Batch, Packer, Ticket, TooLarge
 from .budget import Budget, RateSettings, open_budget
 from .intake import IDLE, intake

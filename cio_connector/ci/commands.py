@@ -88,7 +88,7 @@ def _notes(files: list[FileResult], record_schema: bool) -> list[str]:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from ..runtime import load_connector
+    from ..loader import load_connector
     from .validate import UsageError, Validator
 
     try:

@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from ..bundle import bundle_root
+from .._util.bundle import bundle_root
+from .._util.yamlsource import Located, PathPart, json_path
+from ..declarative.validation import SchemaChecker
 from ..errors import CioConnectorError, Problem
-from ..validation import SchemaChecker
-from ..yamlsource import Located, PathPart, json_path
 from .findings import Finding
 from .jsonsource import JsonSourceError, load_json
 from .suggest import did_you_mean

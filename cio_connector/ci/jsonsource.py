@@ -13,7 +13,7 @@ from bisect import bisect_right
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
-from ..yamlsource import Located, PathPart
+from .._util.yamlsource import Located, PathPart
 
 __all__ = ["JsonSourceError", "load_json"]
 

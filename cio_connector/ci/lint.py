@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 
 from .. import facts as _facts
+from .._util.yamlsource import Located, PathPart, json_path, load_yaml
+from ..declarative.manifest import ActionManifest, ConnectorManifest, load_action_manifest, load_connector_manifest
 from ..errors import ManifestError, Problem
-from ..manifest import ActionManifest, ConnectorManifest, load_action_manifest, load_connector_manifest
-from ..yamlsource import Located, PathPart, json_path, load_yaml
 from .findings import FileResult, Finding, Level
 
 __all__ = ["lint_plugin"]
@@ -129,7 +129,7 @@ def _schema_drift(root: Path, connector: ConnectorManifest, actions: dict[str, A
 
     An action whose manifest is broken was reported already; its schema cannot be judged.
     """
-    from ..schema import render_schemas
+    from ..declarative.generate import render_schemas
 
     folder = root / "schemas"
     listed = [actions[name] for name in connector.actions if name in actions]

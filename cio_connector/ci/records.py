@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..validation import TYPE_NAMES
+from ..declarative.validation import TYPE_NAMES
 
 __all__ = ["RecordSchema", "Reference", "TemplateUse", "describe_types", "reference_text", "schema_types", "template_use"]
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._util.yamlsource import Located, PathPart, json_path
 from ..errors import CioConnectorError, Problem
-from ..templating import is_template, template_locations
-from ..yamlsource import Located, PathPart, json_path
+from ..pipeline.templating import is_template, template_locations
 from .configfile import Step, UnreadableFile, finding_at, read_config_file, shape_findings, steps_of
 from .findings import FileResult, Finding
 from .recordcheck import example_record, field_schema, reference_problem, value_at

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ..yamlsource import Located, PathPart, load_yaml
+from .._util.yamlsource import Located, PathPart, load_yaml
 
 __all__ = ["load_config_yaml"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .config_schema import TEMPLATE, config_schema, is_templatable
+from ..declarative.config_schema import TEMPLATE, config_schema, is_templatable
 from .ui_schema import (
     jsonforms_connection_ui_schema,
     jsonforms_ui_schema,

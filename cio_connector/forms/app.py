@@ -15,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from ..runtime import Connector, load_connector
+from ..loader import load_connector
+from ..runtime import Connector
 from ..sandbox import SandboxServer
 from .page import ConnectionProvider, forms_router
 

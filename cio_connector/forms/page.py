@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, Router
 
+from ..declarative.config_schema import config_schema, is_templatable
+from ..declarative.manifest import Field
 from ..errors import CioConnectorError, InputError, Problem
-from ..manifest import Field
 from ..runtime import Connector
-from .config_schema import config_schema, is_templatable
 from .ui_schema import template_help
 
 __all__ = ["FormField", "form_fields", "forms_router"]

@@ -10,9 +10,9 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..manifest import Field, Rule
+from ..declarative.config_schema import config_schema, is_templatable
+from ..declarative.manifest import Field, Rule
 from ..runtime import Connector
-from .config_schema import config_schema, is_templatable
 
 __all__ = [
     "jsonforms_connection_ui_schema",

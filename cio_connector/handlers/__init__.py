@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..registry import HandlerRegistry
+from ..pipeline.registry import HandlerRegistry
 from . import events, people, segments
 
 __all__ = ["SHIPPED", "events", "people", "segments", "shipped_handlers"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._util.timestamps import unix_seconds
+from .._util.ulid import new_ulid
 from ..facts import ULID_PATTERN
-from ..registry import handler
-from ..request import ApiRequest
-from ..timestamps import unix_seconds
-from ..ulid import new_ulid
+from ..pipeline.registry import handler
+from ..pipeline.request import ApiRequest
 from .identity import identifiers_from_shape
 from .people import entity_request
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._util.timestamps import unix_seconds
 from ..facts import ENTITY_MAX_BYTES
-from ..registry import handler
-from ..request import ApiRequest, resendable
-from ..timestamps import unix_seconds
+from ..pipeline.registry import handler
+from ..pipeline.request import ApiRequest, resendable
 from .identity import identifiers_for
 
 __all__ = ["ENTITY_PATH", "delete_customer", "entity_request", "upsert_customer"]

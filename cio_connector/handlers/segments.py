@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..facts import prefixed_cio_id
-from ..registry import handler
-from ..request import ApiRequest
+from ..pipeline.registry import handler
+from ..pipeline.request import ApiRequest
 
 __all__ = ["add_customer_to_segment", "remove_customer_from_segment", "segment_request"]
 

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..declarative.manifest import DynamicOptions, Field
 from ..facts import TRACK_REQUESTS_PER_SECOND
-from ..manifest import DynamicOptions, Field
 from ..runtime import Connector
 from .models import (
     ActionEntry,

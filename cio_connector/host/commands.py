@@ -45,7 +45,7 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _spec(args: argparse.Namespace) -> int:
-    from ..runtime import load_connector
+    from ..loader import load_connector
     from .spec import spec_document
 
     print(json.dumps(spec_document(load_connector()), indent=2 if args.pretty else None, ensure_ascii=False))

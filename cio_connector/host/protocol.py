@@ -26,7 +26,8 @@ from ..errors import (
     RegionMismatchError,
     RetryableApiError,
 )
-from ..runtime import Connector, load_connector
+from ..loader import load_connector
+from ..runtime import Connector
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "Outcome", "check", "emit", "execute", "options", "usage"]
 

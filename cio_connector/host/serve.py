@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from typing import Any, TextIO
 
-from ..listening import listening_socket
+from .._util.listening import listening_socket
 
 __all__ = ["TOKEN_ENV", "serve"]
 
@@ -63,7 +63,7 @@ def serve(
             print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         stack.callback(sock.close)
-        from ..runtime import load_connector
+        from ..loader import load_connector
 
         connector = load_connector()
         if sandbox:  # the form page, filled against the in-process sandbox

@@ -22,7 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+from .._version import __version__
+from ..client.http import AsyncCioClient, RetryPolicy
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -32,8 +33,8 @@ from ..errors import (
     RegionMismatchError,
     RetryableApiError,
 )
-from ..http import AsyncCioClient, RetryPolicy
-from ..runtime import Connector, load_connector
+from ..loader import load_connector
+from ..runtime import Connector
 from .cargo import cargo_manifest, coerce_config, known_autocompletes, option_field
 from .middleware import DEFAULT_MAX_BODY_BYTES, Guard, logger
 from .models import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..runtime import Connector
 from .cargo import action_form, connection_form
 from .protocol import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
@@ -21,7 +21,7 @@ def ui_schemas(connector: Connector, action: str | None = None) -> dict[str, Any
     The one place a new renderer is added: each entry is ``{jsonSchema, uiSchema}`` for that
     renderer's form library.
     """
-    from ..forms.config_schema import config_schema
+    from ..declarative.config_schema import config_schema
     from ..forms.ui_schema import (
         jsonforms_connection_ui_schema,
         jsonforms_ui_schema,

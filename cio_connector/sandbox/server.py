@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import uvicorn
 
-from ..listening import listening_socket
+from .._util.listening import listening_socket
 from .config import DEFAULT_SEGMENTS, DEMO_CREDENTIALS, REGIONS, Credentials, Region, SegmentSeed, Workspace
 from .controls import Controls
 from .gateway import SandboxApp

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from cio_connector.templating import template_locations
+from cio_connector.pipeline.templating import template_locations
 
 from .conftest import HERE, ROOT, SCHEMAS, generated_schemas, run_node
 

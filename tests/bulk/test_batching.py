@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from cio_connector._util.ulid import is_ulid
 from cio_connector.bulk.batching import BATCH_PATH, Packer, TooLarge
 from cio_connector.facts import ENTITY_MAX_BYTES
-from cio_connector.request import ApiRequest
-from cio_connector.ulid import is_ulid
+from cio_connector.pipeline.request import ApiRequest
 
 
 def entity(action: str = "identify", **extra) -> ApiRequest:

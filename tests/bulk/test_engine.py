@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from cio_connector.bulk import BulkOptions, BulkRun, adeliver, deliver
+from cio_connector.client.http import RetryPolicy
 from cio_connector.errors import InputError
-from cio_connector.http import RetryPolicy
 
 CONNECTION = {"region": "us", "site_id": "site", "track_api_key": "track-key", "app_api_key": "app-key",
               "endpoints": {"track": "http://127.0.0.1:9", "app": "http://127.0.0.1:9"}}

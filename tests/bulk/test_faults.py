@@ -7,7 +7,7 @@ from collections import Counter
 import httpx
 
 from cio_connector.bulk import BulkOptions, DeadLetter, deliver, read_records
-from cio_connector.http import RetryPolicy
+from cio_connector.client.http import RetryPolicy
 
 from .conftest import connection_for
 

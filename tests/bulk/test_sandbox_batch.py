@@ -7,8 +7,8 @@ import base64
 import httpx
 import pytest
 
+from cio_connector._util.ulid import new_ulid
 from cio_connector.facts import BATCH_MAX_BYTES, ENTITY_MAX_BYTES
-from cio_connector.ulid import new_ulid
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cio_connector.bundle import bundle_root
+from cio_connector._util.bundle import bundle_root
 from cio_connector.ci.diff import SchemaSet, compare, from_spec
 from cio_connector.cli import main
 

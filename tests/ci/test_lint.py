@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cio_connector.bundle import bundle_root
+from cio_connector._util.bundle import bundle_root
 from cio_connector.ci.lint import lint_plugin
 from cio_connector.cli import main
 

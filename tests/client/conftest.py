@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from cio_connector import load_connector
-from cio_connector.http import CioClient, RetryPolicy
+from cio_connector.client.http import CioClient, RetryPolicy
 
 SECRETS = {"app_api_key": "app-SECRET-4f9a", "track_api_key": "track-SECRET-77c1"}
 

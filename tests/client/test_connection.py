@@ -204,7 +204,7 @@ def test_concurrent_callers_share_one_options_load(connector):
 
 
 def test_the_options_cache_is_bounded_and_expires():
-    from cio_connector.options import OptionsCache
+    from cio_connector.client.options import OptionsCache
 
     now = [0.0]
     cache = OptionsCache(ttl=10, size=3, clock=lambda: now[0])

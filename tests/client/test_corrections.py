@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cio_connector import FatalApiError, InputError
+from cio_connector._util.jsonbytes import json_size
+from cio_connector._util.ulid import is_ulid
 from cio_connector.facts import BATCH_MAX_BYTES, ENTITY_MAX_BYTES
 from cio_connector.handlers.events import track_event, track_page
-from cio_connector.jsonbytes import json_size
-from cio_connector.ulid import is_ulid
 
 from .conftest import connection
 

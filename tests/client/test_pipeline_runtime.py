@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from cio_connector import AsyncCioClient, CioClient, RetryableApiError, RetryPolicy, load_connector
-from cio_connector.connection import MASK
-from cio_connector.http import describe_request, http_request
+from cio_connector.client.connection import MASK
+from cio_connector.client.http import describe_request, http_request
 
 from .conftest import SECRETS, Recorder, connection
 

@@ -13,8 +13,8 @@ from cio_connector import (
     RetryableApiError,
     RetryPolicy,
 )
-from cio_connector.policy import error_messages, parse_retry_after
-from cio_connector.request import ApiRequest, resendable
+from cio_connector.client.policy import error_messages, parse_retry_after
+from cio_connector.pipeline.request import ApiRequest, resendable
 
 from .conftest import SECRETS, Recorder, checked_connection
 

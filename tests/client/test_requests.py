@@ -142,7 +142,7 @@ def test_hostile_customer_ids_are_read_by_shape_and_sent_untouched(connector, re
 
 
 def test_the_body_on_the_wire_is_the_compact_json_that_was_measured(connector, recorder):
-    from cio_connector.jsonbytes import json_size
+    from cio_connector._util.jsonbytes import json_size
 
     _, request, body = send(connector, recorder, "upsert_customer", {"matching_field": "id", "matching_value": "é",
                                                                      "mappings": {"naïve": "é" * 10}})

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cio_connector import Connector, load_connector
-from cio_connector.bundle import bundle_root
-from cio_connector.manifest import ConnectorManifest, load_connector_manifest
+from cio_connector._util.bundle import bundle_root
+from cio_connector.declarative.manifest import ConnectorManifest, load_connector_manifest
 
 ROOT = bundle_root()
 ACTION_FILES = sorted((ROOT / "actions").glob("*.yaml"))

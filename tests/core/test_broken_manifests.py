@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from cio_connector import ManifestError, load_connector
-from cio_connector.manifest import load_action_manifest, load_connector_manifest
-from cio_connector.registry import HandlerRegistry
+from cio_connector.declarative.manifest import load_action_manifest, load_connector_manifest
+from cio_connector.pipeline.registry import HandlerRegistry
 
 # libyaml (used when PyYAML has it) and the pure-Python parser word this one error differently.
 FLOW_ERROR = (
@@ -348,7 +348,7 @@ def test_a_broken_action_in_the_folder_fails_the_whole_load(tmp_path):
 
 
 def test_a_handler_mapping_an_error_field_to_no_declared_field_does_not_load(tmp_path):
-    from cio_connector.registry import handler
+    from cio_connector.pipeline.registry import handler
 
     @handler("pong", field_map={"identifiers": "$.who", "attributes": "$.mappings"})
     def pong(inputs):

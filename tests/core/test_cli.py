@@ -60,7 +60,7 @@ def test_without_the_sandbox_extra_the_sandbox_commands_say_what_to_install(monk
 
 
 def test_installed_schemas_are_not_overwritten_without_out(monkeypatch, tmp_path, capsys):
-    from cio_connector import bundle
+    from cio_connector._util import bundle
 
     monkeypatch.setattr(bundle, "in_source_checkout", lambda: False)
     assert main(["schemas"]) == 2

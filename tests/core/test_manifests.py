@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cio_connector import facts
+from cio_connector.declarative.manifest import ActionManifest, Field, load_action_manifest
+from cio_connector.declarative.patterns import portable_pattern
 from cio_connector.handlers.events import AUTO_EVENT_ID, EVENT_ID_PATTERN
-from cio_connector.manifest import ActionManifest, Field, load_action_manifest
-from cio_connector.patterns import portable_pattern
 
 from .conftest import ACTION_FILES, ACTION_NAMES
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import load_connector
-from cio_connector.actions import json_problems
-from cio_connector.plan import ActionPlan
+from cio_connector.pipeline.fields import json_problems
+from cio_connector.pipeline.plan import ActionPlan
 
 CONNECTOR = load_connector()
 ACTIONS = sorted(CONNECTOR.actions)
@@ -157,7 +157,7 @@ def test_record_lookups_read_like_jinja2():
 
 def test_a_concrete_config_is_judged_by_the_compiled_validator_alone(monkeypatch):
     """What a host sends after evaluating its own expressions: no jsonschema on the valid path."""
-    import cio_connector.plan as plan_module
+    import cio_connector.pipeline.plan as plan_module
 
     monkeypatch.setattr(plan_module, "check_config", lambda *a, **k: pytest.fail("the full checker ran"))
     config = {"matching_field": "id", "matching_value": "u-7", "mappings": {"plan": "pro"}}

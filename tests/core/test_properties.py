@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import Problem
+from cio_connector.declarative.schema import ISO_DATETIME_PATTERN
 from cio_connector.facts import IDENTIFIER_MAX_BYTES
-from cio_connector.schema import ISO_DATETIME_PATTERN
-from cio_connector.templating import is_template
+from cio_connector.pipeline.templating import is_template
 
 MATCHING_ACTIONS = ["upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment"]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from cio_connector.bundle import bundle_root
+from cio_connector._util.bundle import bundle_root
 from cio_connector.cli import main
-from cio_connector.schema import DRAFT, render_schemas
+from cio_connector.declarative.generate import render_schemas
+from cio_connector.declarative.schema import DRAFT
 
 from .conftest import ACTION_NAMES
 

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from cio_connector import ConnectionConfigError, Problem
-from cio_connector.validation import SchemaChecker
+from cio_connector.declarative.validation import SchemaChecker
 
 APP_KEY = "app-KEY-5ecr3t-0f-the-app-api"
 TRACK_KEY = "trk-KEY-5ecr3t-0f-the-track-api"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cio_connector.templating import render_config
+from cio_connector.pipeline.templating import render_config
 
 
 @pytest.mark.parametrize(

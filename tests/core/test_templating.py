@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from cio_connector.templating import (
+from cio_connector.pipeline.templating import (
     is_template,
     render_config,
     template_locations,

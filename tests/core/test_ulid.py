@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cio_connector.ulid import is_ulid, new_ulid
+from cio_connector._util.ulid import is_ulid, new_ulid
 
 
 def test_new_ulid_is_a_ulid_and_sorts_by_time():

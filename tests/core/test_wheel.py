@@ -16,7 +16,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from cio_connector.bundle import bundle_root
+from cio_connector._util.bundle import bundle_root
 
 from .conftest import ACTION_NAMES
 
@@ -30,7 +30,7 @@ PROBE = textwrap.dedent(
     from pathlib import Path
     import cio_connector
     from cio_connector import load_connector
-    from cio_connector.bundle import bundle_root
+    from cio_connector._util.bundle import bundle_root
 
     connector = load_connector()
     bad = connector.validate("upsert_customer", {"matching_field": "email", "matching_value": "nope"})

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from cio_connector.bundle import bundle_root
+from cio_connector._util.bundle import bundle_root
+from cio_connector.declarative.validation import ecma_regex
 from cio_connector.forms import ui_schemas
-from cio_connector.validation import ecma_regex
 
 SCHEMAS = bundle_root() / "schemas"
 GENERATED = ["connection.json", *sorted(f"{p.parent.name}/{p.name}" for p in SCHEMAS.glob("*/*.json"))]

@@ -7,10 +7,10 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from cio_connector.bundle import bundle_root
+from cio_connector._util.bundle import bundle_root
+from cio_connector.declarative.config_schema import ANNOTATIONS
+from cio_connector.declarative.validation import SchemaChecker
 from cio_connector.forms import TEMPLATE, config_schema, is_templatable
-from cio_connector.forms.config_schema import ANNOTATIONS
-from cio_connector.validation import SchemaChecker
 
 SCHEMAS = bundle_root() / "schemas"
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from cio_connector import load_connector
+from cio_connector.client.http import RetryPolicy
 from cio_connector.host.server import create_app
-from cio_connector.http import RetryPolicy
 from cio_connector.sandbox import SandboxServer
 
 MANIFEST_SCHEMA = json.loads((Path(__file__).parent / "integration-manifest.schema.json").read_text())

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from cio_connector import ManifestError
-from cio_connector.bundle import bundle_root
-from cio_connector.manifest import load_action_manifest, load_connector_manifest
-from cio_connector.yamlsource import MAX_YAML_BYTES, UnsafeYamlError, load_yaml
+from cio_connector._util.bundle import bundle_root
+from cio_connector._util.yamlsource import MAX_YAML_BYTES, UnsafeYamlError, load_yaml
+from cio_connector.declarative.manifest import load_action_manifest, load_connector_manifest
 
 from .guard import no_hang
 
@@ -61,7 +61,7 @@ def test_unsafe_yaml_is_refused_where_it_stands(tmp_path, text, expected):
 
 
 def test_the_same_refusals_with_the_pure_python_parser():
-    from cio_connector.yamlsource import _PyLoader
+    from cio_connector._util.yamlsource import _PyLoader
 
     for text, expected in DOCUMENTS:
         with pytest.raises(yaml.YAMLError) as caught:
@@ -157,7 +157,7 @@ def test_the_shipped_manifests_load_unchanged(tmp_path):
 
 @pytest.mark.parametrize("path", [ROOT / "connector.yaml", *sorted((ROOT / "actions").glob("*.yaml"))], ids=lambda p: p.name)
 def test_libyaml_and_the_pure_python_parser_give_the_same_data_and_positions(path):
-    from cio_connector.yamlsource import _Loader, _PyLoader
+    from cio_connector._util.yamlsource import _Loader, _PyLoader
 
     text = path.read_text()
     fast, pure = load_yaml(text, path.name, loader=_Loader), load_yaml(text, path.name, loader=_PyLoader)

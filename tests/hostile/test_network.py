@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from cio_connector import AsyncCioClient, CioClient, FatalApiError
-from cio_connector.options import OptionsCache
-from cio_connector.request import ApiRequest
+from cio_connector.client.options import OptionsCache
+from cio_connector.pipeline.request import ApiRequest
 from cio_connector.sandbox import SandboxServer
 
 CONNECTION = {"region": "us", "site_id": "s", "track_api_key": "t", "app_api_key": "a"}

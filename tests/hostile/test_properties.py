@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import CioConnectorError
-from cio_connector.schema import URL_PATTERN
-from cio_connector.validation import ecma_regex
+from cio_connector.declarative.schema import URL_PATTERN
+from cio_connector.declarative.validation import ecma_regex
 
 from .test_templates import PROBES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cio_connector import templating
+from cio_connector.pipeline import templating
 
 from .guard import no_hang
 

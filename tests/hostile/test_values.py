@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from cio_connector.jsonsafe import identifier_text, normalize
+from cio_connector.declarative.jsonsafe import identifier_text, normalize
 
 from .guard import no_hang
 
@@ -114,7 +114,7 @@ def test_malformed_endpoints_are_problems_and_check_connection_never_raises(conn
 
 
 def test_a_pattern_is_not_run_on_a_value_already_over_its_limit():
-    from cio_connector.validation import SchemaChecker
+    from cio_connector.declarative.validation import SchemaChecker
 
     checker = SchemaChecker({"type": "string", "maxLength": 10, "pattern": "^(a+)+$"})
     with no_hang():  # (a+)+ on 50 a's and a '!' would backtrack 2**50 times

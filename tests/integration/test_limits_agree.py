@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cio_connector import FatalApiError, InputError
+from cio_connector._util.jsonbytes import json_size
 from cio_connector.facts import ENTITY_MAX_BYTES
 from cio_connector.handlers.events import track_event
-from cio_connector.jsonbytes import json_size
 
 E = "é"  # two UTF-8 bytes: limits count bytes, not characters
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from cio_connector import facts
+from cio_connector._util.ulid import is_ulid, new_ulid
 from cio_connector.sandbox import customerio_rules as rules
 from cio_connector.sandbox.config import track_host_url
-from cio_connector.ulid import is_ulid, new_ulid
 
 NUMBERS = [
     "IDENTIFIER_MAX_BYTES", "ATTRIBUTE_NAME_MAX_BYTES", "ATTRIBUTE_VALUE_MAX_BYTES", "MAX_ATTRIBUTES",

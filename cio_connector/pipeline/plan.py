@@ -15,14 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .actions import check_config, fit_value, json_problems
-from .errors import InputError, Problem
-from .jsonsafe import normalize
-from .manifest import Field
-from .yamlsource import PathPart
+from .._util.yamlsource import PathPart
+from ..declarative.jsonsafe import normalize
+from ..declarative.manifest import Field
+from ..errors import InputError, Problem
+from .fields import check_config, fit_value, json_problems
 
 if TYPE_CHECKING:
-    from .actions import Action
+    from .action import Action
     from .request import ApiRequest
 
 __all__ = ["ActionPlan"]

@@ -8,20 +8,18 @@ ECMA-262's way, as a browser's form validator reads them.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
-from .facts import UNIX_SECONDS_MAX
-from .jsonbytes import text_or_json_size
-from .patterns import portable_pattern
-from .timestamps import ISO_DATETIME_PATTERN, unix_seconds
+from .._util.jsonbytes import text_or_json_size
+from .._util.timestamps import ISO_DATETIME_PATTERN, unix_seconds
+from ..facts import UNIX_SECONDS_MAX
+from .patterns import ecma_regex
 
 __all__ = [
     "MAX_BYTES",
     "MESSAGE",
     "TIMESTAMP",
-    "ecma_regex",
     "fits_in_bytes",
     "max_bytes_message",
     "size_bound",
@@ -114,28 +112,3 @@ def _timestamp_message(instance: str) -> str | None:
     if not 0 <= seconds <= UNIX_SECONDS_MAX:
         return "must be between 1970-01-01T00:00:00Z and the year 5138 (unix seconds 0 to 99999999999)"
     return None
-
-
-@lru_cache(maxsize=512)
-def ecma_regex(pattern: str) -> re.Pattern[str]:
-    r"""Compile a JSON Schema pattern with ECMA-262's ``$``: the very end, never before a final newline.
-
-    Python's ``$`` also matches before a trailing ``\n``, so ``^\S*$`` would let ``"key\n"`` through
-    where every JavaScript form validator refuses it. Shorthand classes (``\s``, ``\d``) are
-    spelled out first (``portable_pattern``), so Python reads them as a browser does.
-    """
-    out, in_class, escaped = [], False, False
-    for char in portable_pattern(pattern):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            out.append(r"\Z")
-            continue
-        out.append(char)
-    return re.compile("".join(out))

@@ -4,18 +4,19 @@ Shorthand classes differ between engines: Python's ``\s`` includes ``\x1c``-``\x
 ECMA-262's includes ``\ufeff`` and Rust's follows Unicode's White_Space; ``\d`` and ``\w`` match
 other scripts' digits and letters in Python but not in JavaScript. Generated schemas therefore
 spell them as explicit classes (ECMA-262's definitions), and ``$`` is read ECMA's way at run time
-(see ``keywords.ecma_regex``). A manifest pattern must also compile as validation reads it and
+(``ecma_regex``). A manifest pattern must also compile as validation reads it and
 must not backtrack beyond linear time (``pattern_problem``).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["ECMA_WHITESPACE", "MAX_PATTERN_LENGTH", "pattern_problem", "portable_pattern"]
+__all__ = ["ECMA_WHITESPACE", "MAX_PATTERN_LENGTH", "ecma_regex", "pattern_problem", "portable_pattern"]
 
 #: ECMA-262 WhiteSpace and LineTerminator code points (what ``\s`` means in a browser).
 ECMA_WHITESPACE = r"\x09-\x0d \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -96,8 +97,6 @@ def pattern_problem(pattern: str) -> str | None:
     """
     if len(pattern) > MAX_PATTERN_LENGTH:
         return f"is {len(pattern):,} characters; at most {MAX_PATTERN_LENGTH:,} allowed"
-    from .keywords import ecma_regex
-
     try:
         ecma_regex(pattern)  # the form validation runs, with ECMA-262's $
         parsed = sre_parse.parse(pattern)
@@ -130,3 +129,28 @@ def _unsafe(items: list[tuple[Any, Any]], *, outer: str | None) -> str | None:
         if found:
             return found
     return None
+
+
+@lru_cache(maxsize=512)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""Compile a JSON Schema pattern with ECMA-262's ``$``: the very end, never before a final newline.
+
+    Python's ``$`` also matches before a trailing ``\n``, so ``^\S*$`` would let ``"key\n"`` through
+    where every JavaScript form validator refuses it. Shorthand classes (``\s``, ``\d``) are
+    spelled out first (``portable_pattern``), so Python reads them as a browser does.
+    """
+    out, in_class, escaped = [], False, False
+    for char in portable_pattern(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return re.compile("".join(out))

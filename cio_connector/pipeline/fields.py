@@ -1,25 +1,21 @@
-"""A loaded action: its manifest, generated schema, handler, and the checks that use them."""
+"""A config checked against its fields: labels and secrecy by path, rendering, every problem at once."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem
-from .fastcheck import FastCheck, compile_fast_check
-from .jsonsafe import identifier_text, normalize
-from .manifest import ActionManifest, Field
-from .registry import Handler
-from .request import ApiRequest
-from .yamlsource import PathPart, json_path
+from .._util.yamlsource import PathPart, json_path
+from ..declarative.jsonsafe import identifier_text, normalize
+from ..declarative.manifest import Field
+from ..errors import Problem
 
 if TYPE_CHECKING:
-    from .validation import SchemaChecker
+    from ..declarative.validation import SchemaChecker
 
-__all__ = ["Action", "FieldTree", "check_config", "fit_value", "json_problems"]
+__all__ = ["FieldTree", "check_config", "fit_value", "json_problems"]
 
 # Problems about keys stay even when the value is a template; value problems wait for rendering.
 _KEY_PROBLEMS = frozenset({"unknown_field", "required"})
@@ -161,41 +157,3 @@ def _labelled(problem: Problem, tree: FieldTree) -> Problem:
         code=problem.code,
         location=problem.location,
     )
-
-
-@dataclass(frozen=True)
-class Action:
-    manifest: ActionManifest
-    schema: Mapping[str, Any]
-    handler: Handler
-    tree: FieldTree = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "tree", FieldTree(self.manifest.fields))
-
-    @cached_property
-    def checker(self) -> SchemaChecker:
-        """The full checker, which explains every problem (jsonschema is imported on first use)."""
-        from .validation import SchemaChecker
-
-        return SchemaChecker(self.schema, label_for=self.tree.label_for, is_secret=self.tree.is_secret)
-
-    @property
-    def name(self) -> str:
-        return self.manifest.name
-
-    def check(self, config: Any, context: Mapping[str, Any] | None) -> tuple[Any, list[Problem]]:
-        """The full path: render ``config`` against ``context`` and explain every problem."""
-        return check_config(self.checker, self.tree, config, context)
-
-    @cached_property
-    def fast_check(self) -> FastCheck | None:
-        """The compiled yes/no validator (compiled on first use: it costs milliseconds)."""
-        return compile_fast_check(self.schema)
-
-    def size_problems(self, request: ApiRequest) -> list[Problem]:
-        """A request body over what its endpoint accepts, labelled with the field it came from."""
-        too_large = request.size_problem()
-        if too_large is None:
-            return []
-        return [replace(too_large, label=self.tree.label_for(too_large.location))]

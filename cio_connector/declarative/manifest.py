@@ -12,11 +12,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PydanticField
 
-from .bundle import bundle_root
-from .errors import ManifestError, Problem
-from .facts import REGIONS, RegionHosts
+from .._util.bundle import bundle_root
+from .._util.yamlsource import Located, PathPart, UnsafeYamlError, json_path, read_yaml
+from ..errors import ManifestError, Problem
+from ..facts import REGIONS, RegionHosts
 from .patterns import pattern_problem
-from .yamlsource import Located, PathPart, UnsafeYamlError, json_path, read_yaml
 
 __all__ = [
     "ActionManifest",

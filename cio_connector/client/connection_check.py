@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import AuthenticationError, CioConnectorError, RegionMismatchError
+from ..pipeline.request import ApiRequest
 from .connection import Connection
-from .errors import AuthenticationError, CioConnectorError, RegionMismatchError
 from .http import ApiResponse, AsyncCioClient, CioClient
-from .request import ApiRequest
 
 __all__ = ["APP_CHECK", "Check", "ConnectionReport", "TRACK_CHECK", "report", "run_checks", "run_checks_async"]
 

@@ -10,10 +10,10 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from .actions import FieldTree, check_config
-from .errors import ConnectionConfigError, Problem
-from .facts import REGIONS
-from .manifest import ConnectorManifest
+from ..declarative.manifest import ConnectorManifest
+from ..errors import ConnectionConfigError, Problem
+from ..facts import REGIONS
+from ..pipeline.fields import FieldTree, check_config
 
 __all__ = ["Connection", "ConnectionParser", "MASK", "MAX_ENDPOINT_LENGTH", "is_loopback_url"]
 
@@ -101,7 +101,7 @@ class ConnectionParser:
     @cached_property
     def checker(self) -> Any:
         """The connection's full checker (jsonschema is imported on first use)."""
-        from .validation import SchemaChecker
+        from ..declarative.validation import SchemaChecker
 
         return SchemaChecker(self.schema, label_for=self.tree.label_for, is_secret=self.tree.is_secret)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 __all__ = ["bundle_root", "in_source_checkout"]
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # cio_connector/
 
 
 def bundle_root() -> Path:

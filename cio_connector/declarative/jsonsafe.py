@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .errors import Problem
-from .jsonpath import PathPart, json_path
+from .._util.jsonpath import PathPart, json_path
+from ..errors import Problem
 
 __all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "identifier_text", "normalize"]
 

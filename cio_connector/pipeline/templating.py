@@ -24,10 +24,10 @@ from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
-from .errors import Problem
-from .jsonsafe import MAX_DEPTH, normalize
+from .._util.yamlsource import PathPart, json_path
+from ..declarative.jsonsafe import MAX_DEPTH, normalize
+from ..errors import Problem
 from .template_errors import describe_template_error
-from .yamlsource import PathPart, json_path
 
 __all__ = [
     "MACRO_CALL_STEPS",

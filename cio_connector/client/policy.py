@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .connection import Connection, is_loopback_url
-from .errors import (
+from ..errors import (
     AuthenticationError,
     CioConnectorError,
     ConnectionConfigError,
@@ -20,8 +19,9 @@ from .errors import (
     RegionMismatchError,
     RetryableApiError,
 )
-from .facts import API_FAMILIES
-from .request import ApiRequest
+from ..facts import API_FAMILIES
+from ..pipeline.request import ApiRequest
+from .connection import Connection, is_loopback_url
 
 __all__ = ["error_messages", "interpret", "parse_retry_after", "transport_error"]
 

@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 
 import httpx
 
-from . import __version__
+from .._version import __version__
+from ..errors import RetryableApiError
+from ..pipeline.request import ApiRequest
 from .connection import MASK, Connection
-from .errors import RetryableApiError
 from .policy import interpret, transport_error
-from .request import ApiRequest
 
 __all__ = [
     "ApiResponse",
@@ -32,7 +32,7 @@ __all__ = [
     "http_request",
 ]
 
-logger = logging.getLogger("cio_connector.http")
+logger = logging.getLogger("cio_connector.client.http")
 
 USER_AGENT = f"cio-connector/{__version__} httpx/{httpx.__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

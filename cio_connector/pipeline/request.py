@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Problem
-from .facts import Api
-from .jsonbytes import compact_json
+from .._util.jsonbytes import compact_json
+from ..errors import Problem
+from ..facts import Api
 
 __all__ = ["Api", "ApiRequest", "resendable"]
 

@@ -9,16 +9,16 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
-from .errors import Problem
+from .._util.yamlsource import PathPart, json_path
+from ..errors import Problem
 from .keywords import (
     MAX_BYTES,
     MESSAGE,
     TIMESTAMP,
-    ecma_regex,
     max_bytes_message,
     timestamp_message,
 )
-from .yamlsource import PathPart, json_path
+from .patterns import ecma_regex
 
 __all__ = ["MAX_BYTES", "MESSAGE", "SchemaChecker", "TIMESTAMP", "TYPE_NAMES", "ecma_regex"]
 

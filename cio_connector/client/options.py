@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .manifest import DynamicOptions
-from .request import ApiRequest
+from ..declarative.manifest import DynamicOptions
+from ..pipeline.request import ApiRequest
 
 if TYPE_CHECKING:
     import asyncio

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from .facts import EMAIL_PATTERN, UNIX_SECONDS_MAX
+from .._util.timestamps import ISO_DATETIME_PATTERN
+from ..facts import EMAIL_PATTERN, UNIX_SECONDS_MAX
 from .keywords import MAX_BYTES, MESSAGE, TIMESTAMP
 from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule, Then
 from .patterns import portable_pattern
-from .timestamps import ISO_DATETIME_PATTERN
 
 __all__ = [
     "DRAFT",
@@ -22,8 +20,6 @@ __all__ = [
     "connection_schema",
     "field_schema",
     "portable_schema",
-    "render_schemas",
-    "write_schemas",
 ]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -201,35 +197,3 @@ def connection_schema(connector: ConnectorManifest) -> dict[str, Any]:
         **_object(connector.connection.fields),
         "x-connector": {"id": connector.id, "version": connector.version},
     })
-
-
-def render_schemas(connector: ConnectorManifest, actions: Iterable[ActionManifest]) -> dict[str, str]:
-    """Every generated file, relative to ``schemas/``, as the exact text to commit."""
-    from .forms.config_schema import config_schema  # stored configs and forms (issue 11)
-
-    files = {"connection.json": _dump(connection_schema(connector))}
-    for action in actions:
-        files[f"actions/{action.name}.json"] = _dump(action_schema(connector, action))
-        files[f"config/{action.name}.json"] = _dump(config_schema(connector, action))
-    return files
-
-
-def write_schemas(folder: Path, files: dict[str, str]) -> list[str]:
-    """Write ``files`` under ``folder``; returns the names that changed. Stale action files go."""
-    changed = []
-    for name, text in files.items():
-        path = folder / name
-        if not path.exists() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            changed.append(name)
-    for stale in [*(folder / "actions").glob("*.json"), *(folder / "config").glob("*.json")]:
-        name = f"{stale.parent.name}/{stale.name}"
-        if name not in files:
-            stale.unlink()
-            changed.append(f"{name} (removed)")
-    return changed
-
-
-def _dump(schema: dict[str, Any]) -> str:
-    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
