@@ -122,7 +122,7 @@ def _load_mapping(path: str, option: str) -> dict[str, Any]:
     """A YAML or JSON mapping from a regular file of bounded size, through the project's safe loader."""
     import yaml
 
-    from .._util.yamlsource import read_yaml
+    from .._util.yamlsource import UnsafeYamlError, read_yaml
     from ..errors import InputError, Problem
 
     try:
@@ -131,7 +131,8 @@ def _load_mapping(path: str, option: str) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         reason = getattr(exc, "problem", None) or str(exc)
-        raise InputError([Problem("$", f"{option} {path}{at}: not YAML or JSON: {reason}", code="bad_file")]) from None
+        kind = "refused" if isinstance(exc, UnsafeYamlError) else "not YAML or JSON"
+        raise InputError([Problem("$", f"{option} {path}{at}: {kind}: {reason}", code="bad_file")]) from None
     if not isinstance(data, dict):
         raise InputError([Problem("$", f"{option} {path}: must hold a mapping, got {type(data).__name__}", code="bad_file")])
     return data
