@@ -77,7 +77,8 @@ def test_deliver_returns_a_fatal_error_instead_of_raising():
         (httpx.Response(503), BATCH, 4, "gave up after 4 attempts"),
         (httpx.Response(503), NOT_IDEMPOTENT, 4, "gave up after 4 attempts"),
         (httpx.Response(500), NOT_IDEMPOTENT, 1, "not retried: it may have landed, and it is not safe to send twice"),
-        (httpx.Response(429, headers={"retry-after": "600"}), BATCH, 1, "gave up after 1 attempt: Customer.io asked to wait 600 s, over 60 s"),
+        (httpx.Response(429, headers={"retry-after": "600"}), BATCH, 1,
+         "gave up after 1 attempt: Customer.io asked to wait 600 s, over 60 s"),
     ],
 )
 def test_a_failed_delivery_says_why_retrying_stopped(response, request_, attempts, gave_up):
