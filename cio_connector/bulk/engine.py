@@ -97,6 +97,11 @@ class BulkRun:
     def summary(self) -> Summary:
         return self.ledger.summary
 
+    @property
+    def stopping(self) -> bool:
+        """Interrupted, or aborted by refused credentials: read no more records, retry no batch."""
+        return self._stopping
+
     def interrupt(self) -> None:
         self._stopping = True
         self.summary.interrupted = True
@@ -265,7 +270,7 @@ class _Pacing:
     async def after_failure(self, error: RetryableApiError) -> bool:
         if error.status == 429:
             await self._budget.penalize(error.retry_after)
-        return not self._run._stopping
+        return not self._run.stopping
 
 
 def deliver(connector: Any, action: str, config: Any, connection: Any, records: Iterable[Any], **kwargs: Any) -> Summary:
