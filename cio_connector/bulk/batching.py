@@ -19,7 +19,7 @@ from .._util.ulid import new_ulid
 from ..facts import BATCH_MAX_BYTES, ENTITY_MAX_BYTES, SEGMENT_IDS_PER_REQUEST
 from ..pipeline.request import ApiRequest
 
-__all__ = ["Batch", "Packer", "Ticket", "TooLarge"]
+__all__ = ["Batch", "PackedRequest", "Packer", "Ticket", "TooLarge"]
 
 ENTITY_PATH = "/api/v2/entity"
 BATCH_PATH = "/api/v2/batch"
@@ -29,6 +29,19 @@ _IDS_OPEN, _IDS_CLOSE = b'{"ids":[', b"]}"
 _DEDUPED_ACTIONS = ("event", "page")
 
 Kind = Literal["v2", "segment", "single"]
+
+
+@dataclass(frozen=True)
+class PackedRequest(ApiRequest):
+    """A batch as the client sends it: its body is the parts joined, already encoded (``json`` is None)."""
+
+    packed: bytes = b""
+
+    @property
+    def body(self) -> bytes:
+        return self.packed
+
+
 @dataclass(frozen=True)
 class Ticket:
     """One record on its way: where it was in the input, the record itself, and how to blame its fields."""
@@ -54,6 +67,8 @@ class Batch:
     parts: list[bytes] = field(default_factory=list)
     tickets: list[Ticket] = field(default_factory=list)
     size: int = 0
+    #: Safe to send twice: every item is (events carry the dedupe id packing gave them).
+    idempotent: bool = True
 
     def body(self) -> bytes:
         if self.kind == "v2":
@@ -62,9 +77,12 @@ class Batch:
             return _IDS_OPEN + b",".join(self.parts) + _IDS_CLOSE
         return self.parts[0]
 
-    def request(self) -> ApiRequest:
-        """The call as an ``ApiRequest`` without a body (the body is ``body()``): for errors and dry runs."""
-        return ApiRequest(self.api, self.method, self.path, self.query)
+    def request(self) -> PackedRequest:
+        """The call for the client to send: ``body()``, idempotent only if every item is, errors[] blamed
+        through the first item's field map (one action, one map)."""
+        field_map = self.tickets[0].field_map if self.tickets else ()
+        return PackedRequest(self.api, self.method, self.path, self.query, field_map=field_map, idempotent=self.idempotent,
+                             packed=self.body())
 
     def __len__(self) -> int:
         return len(self.tickets)
@@ -105,7 +123,7 @@ class Packer:
             return self._add_ids(ticket, request)
         body = request.body or b""
         single = Batch(request.api, request.method, request.path, request.query, "single", self._clock(),
-                       [body], [ticket], len(body))
+                       [body], [ticket], len(body), request.idempotent)
         return [single]
 
     def due(self) -> list[Batch]:
@@ -125,9 +143,11 @@ class Packer:
 
     def _add_entity(self, ticket: Ticket, request: ApiRequest) -> list[Batch] | TooLarge:
         entity = request.json
+        idempotent = request.idempotent
         if entity.get("action") in _DEDUPED_ACTIONS and not entity.get("id"):
             # a retried batch is then deduplicated by Customer.io
             item = compact_json({**entity, "id": new_ulid()}, allow_nan=False)
+            idempotent = True
         else:
             item = request.body or b""  # encoded once, when the request's size was checked
         if len(item) > self.item_max_bytes:
@@ -143,6 +163,7 @@ class Packer:
             batch = self._open[key] = Batch("track", "POST", BATCH_PATH, (), "v2", self._clock(), size=-1)
         batch.parts.append(item)
         batch.tickets.append(ticket)
+        batch.idempotent = batch.idempotent and idempotent
         batch.size += 1 + len(item)  # the comma before it (the first item's is counted by size=-1)
         return full
 
@@ -154,6 +175,7 @@ class Packer:
         part = compact_json(request.json["ids"][0], allow_nan=False)
         batch.parts.append(part)
         batch.tickets.append(ticket)
+        batch.idempotent = batch.idempotent and request.idempotent
         batch.size += len(part) + 1
         if len(batch) >= self.ids_per_call:
             return [self._open.pop(key)]

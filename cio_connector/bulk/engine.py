@@ -14,10 +14,8 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
-from ..client.http import USER_AGENT, RetryPolicy, http_request
-from ..client.policy import interpret, transport_error
+from ..client.http import AsyncCioClient, AsyncTransport, Delivery, RetryPolicy, async_client, describe_request
+from ..client.policy import ItemError
 from ..errors import CioConnectorError, ConnectionConfigError, InputError, RetryableApiError
 from ..facts import (
     APP_REQUESTS_PER_SECOND,
@@ -34,8 +32,6 @@ from .ledger import Failure, Ledger, Summary
 
 __all__ = ["BulkOptions", "BulkRun", "adeliver", "deliver"]
 
-_NOT_PROCESSED = frozenset({429, 503})  # Customer.io said it did not process the call
-
 
 @dataclass(frozen=True)
 class BulkOptions:
@@ -48,9 +44,11 @@ class BulkOptions:
     track_burst: float | None = None
     app_burst: float | None = None
     rate_store: str | None = None
+    #: A batch is tried for at most ``deadline`` seconds (waits for the rate budget not counted).
     retry: RetryPolicy = field(
-        default_factory=lambda: RetryPolicy(max_retries=6, base_delay=0.2, max_delay=5.0, max_retry_after=30.0)
+        default_factory=lambda: RetryPolicy(max_retries=6, base_delay=0.2, max_delay=5.0, max_retry_after=30.0, deadline=300.0)
     )
+    #: Seconds one attempt may wait for its answer.
     timeout: float = 30.0
     item_max_bytes: int = ENTITY_MAX_BYTES
     batch_max_bytes: int = BATCH_MAX_BYTES
@@ -77,7 +75,7 @@ class BulkRun:
         on_failure: Callable[[Failure], None] | None = None,
         on_request: Callable[[dict[str, Any]], None] | None = None,
         on_progress: Callable[[Summary], None] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: AsyncTransport | None = None,
         allow_custom_endpoints: bool = False,
     ) -> None:
         problems = connector.validate(action, config)
@@ -94,11 +92,15 @@ class BulkRun:
         self._stopping = False
         self._refused: str | None = None
         self._ready: list[Batch] = []
-        self._targets: dict[tuple[Any, ...], tuple[str, dict[str, str]]] = {}
 
     @property
     def summary(self) -> Summary:
         return self.ledger.summary
+
+    @property
+    def stopping(self) -> bool:
+        """Interrupted, or aborted by refused credentials: read no more records, retry no batch."""
+        return self._stopping
 
     def interrupt(self) -> None:
         self._stopping = True
@@ -116,9 +118,9 @@ class BulkRun:
         self._budgets: dict[str, Budget] = {
             api: open_budget(api, settings, store=opts.rate_store, workspace=workspace) for api, settings in rates.items()
         }
-        limits = httpx.Limits(max_connections=opts.concurrency, max_keepalive_connections=opts.concurrency)
-        self._http = httpx.AsyncClient(transport=self._transport, timeout=httpx.Timeout(opts.timeout, connect=5.0),
-                                       follow_redirects=False, limits=limits)
+        self._pacing = {api: _Pacing(self, budget) for api, budget in self._budgets.items()}
+        self._client: AsyncCioClient = async_client(self.connection, in_flight=opts.concurrency, timeout=opts.timeout,
+                                                    retry=opts.retry, transport=self._transport)
         unreadable: Exception | None = None
         try:
             try:
@@ -131,7 +133,7 @@ class BulkRun:
             while self._tasks:
                 await asyncio.gather(*list(self._tasks))
         finally:
-            await self._http.aclose()
+            await self._client.aclose()
             for budget in self._budgets.values():
                 await budget.aclose()
         summary = self.ledger.finish()
@@ -200,84 +202,44 @@ class BulkRun:
 
     async def _deliver(self, batch: Batch) -> None:
         try:
-            await self._attempts(batch)
+            await self._send(batch)
         except Exception as exc:  # noqa: BLE001 - e.g. the rate store went away: the batch fails, with why
             self._fail_all(batch, type(exc).__name__, f"not delivered: {exc}", 0)
 
-    async def _attempts(self, batch: Batch) -> None:
+    async def _send(self, batch: Batch) -> None:
+        """One batch through the client's one send loop (retries, deadline, idempotency), paced by its API's budget."""
         if self._refused:
             return self._fail_all(batch, "ConnectionConfigError", f"not sent: {self._refused}", 0)
-        body = batch.body()
+        request = batch.request()
         if self.options.dry_run:
             if self._on_request is not None:
-                self._on_request(self._describe(batch, body))
+                self._on_request({**describe_request(self.connection, request), "records": [t.index for t in batch.tickets]})
             self.ledger.delivered(batch.tickets)
             return
-        attempts = 0
-        while True:
-            attempts += 1
-            budget = self._budgets[batch.api]
-            await budget.acquire()
-            self.summary.requests += 1
-            try:
-                payload = await self._post(batch, body)
-            except RetryableApiError as exc:
-                if exc.status == 429:
-                    await budget.penalize(exc.retry_after)
-                delay = None if self._stopping else self.options.retry.delay(attempts, exc.retry_after)
-                if delay is None:
-                    reason = "interrupted before retrying" if self._stopping else f"gave up after {attempts} attempts"
-                    if not (exc.not_sent or exc.status in _NOT_PROCESSED):
-                        reason += "; the last attempt may have landed"
-                    return self._fail_all(batch, type(exc).__name__, f"{exc} ({reason})", attempts)
-                self.summary.retries += 1
-                await asyncio.sleep(delay)
-                continue
-            except CioConnectorError as exc:
-                if isinstance(exc, ConnectionConfigError):
-                    self._refused = self.summary.aborted = str(exc)  # every later call would fail the same way
-                    self._stopping = True
-                return self._fail_all(batch, type(exc).__name__, str(exc), attempts, _problems_of(exc))
-            return self._settle(batch, payload, attempts)
+        delivery = await self._client.deliver(request, action=self.action, pacing=self._pacing[batch.api])
+        self.summary.retries += max(delivery.attempts - 1, 0)
+        if delivery.error is None:
+            return self._settle(batch, delivery)
+        error = delivery.error
+        if isinstance(error, ConnectionConfigError):
+            self._refused = self.summary.aborted = str(error)  # every later call would fail the same way
+            self._stopping = True
+        message = f"{error} ({delivery.gave_up})" if delivery.gave_up else str(error)
+        return self._fail_all(batch, type(error).__name__, message, delivery.attempts, _problems_of(error))
 
-    async def _post(self, batch: Batch, body: bytes) -> Any:
-        stub = batch.request()
-        url, headers = self._target(stub)
-        try:
-            response = await self._http.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, stub, action=self.action) from None
-        if 200 <= response.status_code < 300:
-            try:
-                return response.json() if response.content else {}
-            except ValueError:
-                return {}
-        interpret(response, stub, self.connection, action=self.action)  # raises the mapped error
-        return {}
-
-    def _target(self, stub: ApiRequest) -> tuple[str, dict[str, str]]:
-        """URL and headers (auth included) for one destination, built once with the client's own builder."""
-        key = (stub.api, stub.path, stub.query)
-        if key not in self._targets:
-            built = http_request(self.connection, stub)
-            headers = {"Authorization": built.headers["authorization"], "User-Agent": USER_AGENT,
-                       "Accept": "application/json", "Content-Type": "application/json"}
-            self._targets[key] = (str(built.url), headers)
-        return self._targets[key]
-
-    def _settle(self, batch: Batch, payload: Any, attempts: int) -> None:
+    def _settle(self, batch: Batch, delivery: Delivery) -> None:
         """A 2xx: items named by ``batch_index`` in ``errors`` failed (207, or 2xx with errors); the rest landed."""
-        errors = payload.get("errors") if isinstance(payload, dict) else None
-        if not isinstance(errors, list) or not errors:
+        if not delivery.refused:
             return self.ledger.delivered(batch.tickets)
-        by_index: dict[int, list[dict[str, Any]]] = {}
+        by_index: dict[int, list[ItemError]] = {}
         unplaced = []
-        for error in errors:
-            where = error.get("batch_index") if isinstance(error, dict) and batch.kind == "v2" else None
-            if isinstance(where, int) and 0 <= where < len(batch):
+        for error in delivery.refused:
+            where = error.batch_index if batch.kind == "v2" else None
+            if where is not None and 0 <= where < len(batch):
                 by_index.setdefault(where, []).append(error)
             else:
                 unplaced.append(error)
+        attempts = delivery.attempts
         if unplaced:  # errors Customer.io did not pin on an item: no item can be called delivered
             problems = tuple(_problem(batch.tickets[0], e) for e in unplaced)
             return self._fail_all(batch, "FatalApiError", _message(problems), attempts, problems)
@@ -294,11 +256,21 @@ class BulkRun:
         for ticket in batch.tickets:
             self.ledger.failed(ticket, error, message, attempts, problems)
 
-    def _describe(self, batch: Batch, body: bytes) -> dict[str, Any]:
-        url, headers = self._target(batch.request())
-        scheme = headers["Authorization"].split(" ", 1)[0]
-        return {"method": batch.method, "url": url, "headers": {**headers, "Authorization": f"{scheme} ***"},
-                "records": [ticket.index for ticket in batch.tickets], "body": body.decode()}
+
+class _Pacing:
+    """One API's rate budget around each attempt: counted as a request; a 429 slows the budget; no retry once stopping."""
+
+    def __init__(self, run: BulkRun, budget: Budget) -> None:
+        self._run, self._budget = run, budget
+
+    async def before_attempt(self) -> None:
+        await self._budget.acquire()
+        self._run.summary.requests += 1
+
+    async def after_failure(self, error: RetryableApiError) -> bool:
+        if error.status == 429:
+            await self._budget.penalize(error.retry_after)
+        return not self._run.stopping
 
 
 def deliver(connector: Any, action: str, config: Any, connection: Any, records: Iterable[Any], **kwargs: Any) -> Summary:
@@ -325,16 +297,9 @@ def _builder(connector: Any, action: str, config: Any) -> Callable[[Any], ApiReq
     return lambda record: connector.build_request(action, config, record=record)
 
 
-def _problem(ticket: Ticket, error: Any) -> dict[str, Any]:
-    if not isinstance(error, dict):
-        return {"path": "$", "field": None, "reason": None, "message": str(error)}
-    field_name = error.get("field")
-    return {
-        "path": ticket.config_path_for(field_name) or "$",
-        "field": field_name,
-        "reason": error.get("reason"),
-        "message": str(error.get("message") or error.get("detail") or "rejected"),
-    }
+def _problem(ticket: Ticket, error: ItemError) -> dict[str, Any]:
+    path = ticket.config_path_for(error.field) or "$"
+    return {"path": path, "field": error.field, "reason": error.reason, "message": error.message}
 
 
 def _message(problems: tuple[dict[str, Any], ...]) -> str:

@@ -1,33 +1,37 @@
-"""The Customer.io HTTP client: hosts, auth, timeouts, retries, and the status policy in one place."""
+"""The Customer.io HTTP client: hosts, auth, timeouts, and the two thin send loops (sync and async)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlencode
 
 import httpx
 
 from .._version import __version__
-from ..errors import RetryableApiError
+from ..errors import CioConnectorError, RetryableApiError
 from ..pipeline.request import ApiRequest
+from .attempts import UNPACED, ApiResponse, Attempts, Delivery, Pacing, RetryPolicy
 from .connection import MASK, Connection
-from .policy import interpret, transport_error
+from .policy import read_answer, transport_error
 
 __all__ = [
     "ApiResponse",
     "AsyncCioClient",
+    "AsyncTransport",
     "CioClient",
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
+    "Delivery",
+    "Pacing",
     "RetryPolicy",
     "USER_AGENT",
+    "async_client",
     "describe_request",
     "http_request",
 ]
@@ -38,37 +42,8 @@ USER_AGENT = f"cio-connector/{__version__} httpx/{httpx.__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 #: Keep-alive connections for hosts sending many calls in flight (Track allows 1,000 per second).
 DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=30.0)
-# Statuses that mean Customer.io did not process the request, so even an event may be re-sent.
-_NOT_PROCESSED = frozenset({429, 503})
-
-
-@dataclass(frozen=True)
-class ApiResponse:
-    status: int
-    json: Any
-    attempts: int = 1
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff, jittered between half and all of each step; ``Retry-After`` wins."""
-
-    max_retries: int = 3
-    base_delay: float = 0.25
-    max_delay: float = 8.0
-    max_retry_after: float = 60.0
-    #: Seconds one ``send()`` may take in all (attempts, waits, a server trickling its answer).
-    deadline: float = 60.0
-    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
-
-    def delay(self, retry: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry number ``retry`` (1-based), or None to give up."""
-        if retry > self.max_retries:
-            return None
-        if retry_after is not None:
-            return retry_after if retry_after <= self.max_retry_after else None
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
-        return self.rng.uniform(ceiling / 2, ceiling)
+#: What an async client sends through; tests hand in ``httpx.MockTransport``.
+AsyncTransport: TypeAlias = httpx.AsyncBaseTransport
 
 
 def _auth_header(connection: Connection, api: str) -> str:
@@ -113,45 +88,14 @@ def describe_request(connection: Connection, request: ApiRequest) -> dict[str, A
     headers.update((name.lower(), value) for name, value in _headers(connection, request, f"{scheme} {MASK}").items())
     if request.body is not None:
         headers["content-length"] = str(len(request.body))
-    return {"method": request.method, "url": url, "headers": headers, "json": request.json}
+    return {"method": request.method, "url": url, "headers": headers, "json": _json_of(request)}
 
 
-class _Attempts:
-    """One ``send()``: the retry decisions and the deadline, shared by the sync and async loops."""
-
-    def __init__(self, client: _Base, request: ApiRequest, action: str | None) -> None:
-        self.client, self.request, self.action = client, request, action
-        self.retry = 0
-        self.deadline = time.monotonic() + client.retry.deadline
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def http_request(self) -> httpx.Request:
-        """This attempt's request, its timeouts cut to what is left of the deadline."""
-        left = max(self.remaining(), 0.001)
-        base = self.client.timeout
-        timeout = httpx.Timeout(
-            connect=_cut(base.connect, left), read=_cut(base.read, left), write=_cut(base.write, left), pool=_cut(base.pool, left)
-        )
-        return http_request(self.client.connection, self.request, timeout)
-
-    def settle(self, response: httpx.Response | None, error: Exception | None, elapsed: float) -> ApiResponse | float:
-        """The answer, or the seconds to wait before the next attempt; raises when done trying."""
-        try:
-            return self.client._outcome(self.request, response, error, self.action, self.retry + 1, elapsed)
-        except RetryableApiError as exc:
-            self.retry += 1
-            delay = self.client._retry_delay(exc, self.request, self.retry)
-            if delay is None:
-                raise
-            if delay >= self.remaining():
-                logger.info(
-                    "not retrying %s %s: the %.0f s deadline would pass",
-                    self.request.method, self.request.path, self.client.retry.deadline,
-                )
-                raise
-            return delay
+def _json_of(request: ApiRequest) -> Any:
+    """The body as JSON; a request packed from parts encoded elsewhere (a bulk batch) carries only its bytes."""
+    if request.json is not None or request.body is None:
+        return request.json
+    return json.loads(request.body)
 
 
 def _cut(value: float | None, left: float) -> float:
@@ -171,31 +115,36 @@ class _Base:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} region={self.connection.region!r} track={self.connection.track_url!r}>"
 
-    def _outcome(
-        self, request: ApiRequest, response: httpx.Response | None, error: Exception | None,
-        action: str | None, attempts: int, elapsed: float,
-    ) -> ApiResponse:
-        """One attempt's result as an ``ApiResponse``, or the mapped error raised; logged either way."""
-        where = f"{request.method} {_url(self.connection, request)}"
-        answer = type(error).__name__ if error is not None else str(response.status_code if response else "?")
-        logger.debug("%s -> %s in %.0f ms (attempt %d, action %s)", where, answer, elapsed * 1000, attempts, action)
-        if error is not None:
-            # ``from None``: httpx's own message may quote a header, and so a credential.
-            raise transport_error(error, request, action=action) from None
-        assert response is not None
-        status, body = interpret(response, request, self.connection, action=action)
-        return ApiResponse(status, body, attempts)
+    def _http_request(self, attempts: Attempts) -> httpx.Request:
+        """This attempt's request, its timeouts cut to what is left of the deadline."""
+        left = max(attempts.remaining(), 0.001)
+        base = self.timeout
+        timeout = httpx.Timeout(
+            connect=_cut(base.connect, left), read=_cut(base.read, left), write=_cut(base.write, left), pool=_cut(base.pool, left)
+        )
+        return http_request(self.connection, attempts.request, timeout)
 
-    def _retry_delay(self, exc: Exception, request: ApiRequest, retry: int) -> float | None:
-        if not isinstance(exc, RetryableApiError):
-            return None
-        if not (request.idempotent or exc.not_sent or exc.status in _NOT_PROCESSED):
-            logger.warning("not retrying %s %s: it may have landed and has no dedupe id (%s)", request.method, request.path, exc)
-            return None  # it may have landed: retrying could record the event twice
-        delay = self.retry.delay(retry, exc.retry_after)
-        if delay is not None:
-            logger.info("retry %d of %s %s in %.2f s after: %s", retry, request.method, request.path, delay, exc)
-        return delay
+    def _settle(
+        self, attempts: Attempts, response: httpx.Response | None, error: Exception | None, elapsed: float
+    ) -> Delivery | RetryableApiError:
+        """One attempt's answer: how the send ended, or the retryable failure to decide on; logged either way."""
+        attempts.count += 1
+        request, action = attempts.request, attempts.action
+        if logger.isEnabledFor(logging.DEBUG):
+            answer = type(error).__name__ if error is not None else str(response.status_code if response else "?")
+            logger.debug("%s %s -> %s in %.0f ms (attempt %d, action %s)", request.method, _url(self.connection, request),
+                         answer, elapsed * 1000, attempts.count, action)
+        if error is not None:
+            failure = transport_error(error, request, action=action)
+            return failure if isinstance(failure, RetryableApiError) else attempts.ended(error=failure)
+        assert response is not None
+        try:
+            status, body, refused = read_answer(response, request, self.connection, action=action)
+        except RetryableApiError as exc:
+            return exc
+        except CioConnectorError as exc:
+            return attempts.ended(error=exc)
+        return attempts.ended(status=status, json=body, refused=refused)
 
 
 class CioClient(_Base):
@@ -218,7 +167,11 @@ class CioClient(_Base):
 
     def send(self, request: ApiRequest, *, action: str | None = None) -> ApiResponse:
         """Send with retries within ``retry.deadline``; raises a ``CioConnectorError`` on failure."""
-        attempts = _Attempts(self, request, action)
+        return self.deliver(request, action=action).response()
+
+    def deliver(self, request: ApiRequest, *, action: str | None = None) -> Delivery:
+        """``send`` that returns how it ended instead of raising (a 2xx's refused ``errors[]`` items included)."""
+        attempts = Attempts(request, action, self.retry)
         while True:
             response = error = None
             started = time.perf_counter()
@@ -226,14 +179,17 @@ class CioClient(_Base):
                 response = self._receive(attempts)
             except httpx.HTTPError as exc:
                 error = exc
-            outcome = attempts.settle(response, error, time.perf_counter() - started)
-            if isinstance(outcome, ApiResponse):
-                return outcome
-            self._sleep(outcome)
+            settled = self._settle(attempts, response, error, time.perf_counter() - started)
+            if isinstance(settled, Delivery):
+                return settled
+            step = attempts.retry_or_stop(settled)
+            if isinstance(step, Delivery):
+                return step
+            self._sleep(step)
 
-    def _receive(self, attempts: _Attempts) -> httpx.Response:
+    def _receive(self, attempts: Attempts) -> httpx.Response:
         """One attempt, its answer read in chunks so a trickling server cannot outlast the deadline."""
-        response = self._http.send(attempts.http_request(), stream=True)
+        response = self._http.send(self._http_request(attempts), stream=True)
         chunks = []
         try:
             for chunk in response.iter_raw():
@@ -276,21 +232,32 @@ class AsyncCioClient(_Base):
 
     async def send(self, request: ApiRequest, *, action: str | None = None) -> ApiResponse:
         """``CioClient.send`` for asyncio: the same attempts, deadline and retries."""
-        attempts = _Attempts(self, request, action)
+        return (await self.deliver(request, action=action)).response()
+
+    async def deliver(self, request: ApiRequest, *, action: str | None = None, pacing: Pacing = UNPACED) -> Delivery:
+        """``CioClient.deliver`` for asyncio, paced by the caller: bulk's rate budget waits before each attempt
+        (not charged to the deadline), hears each retryable failure and may forbid the retry."""
+        attempts = Attempts(request, action, self.retry)
         while True:
+            waiting = time.monotonic()
+            await pacing.before_attempt()
+            attempts.pause(time.monotonic() - waiting)
             response = error = None
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(max(attempts.remaining(), 0.001)):
-                    response = await self._http.send(attempts.http_request())
+                    response = await self._http.send(self._http_request(attempts))
             except httpx.HTTPError as exc:
                 error = exc
             except TimeoutError:
                 error = _DeadlinePassed("the answer was still arriving at the deadline")
-            outcome = attempts.settle(response, error, time.perf_counter() - started)
-            if isinstance(outcome, ApiResponse):
-                return outcome
-            await self._sleep(outcome)
+            settled = self._settle(attempts, response, error, time.perf_counter() - started)
+            if isinstance(settled, Delivery):
+                return settled
+            step = attempts.retry_or_stop(settled, allowed=await pacing.after_failure(settled))
+            if isinstance(step, Delivery):
+                return step
+            await self._sleep(step)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -300,3 +267,14 @@ class AsyncCioClient(_Base):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def async_client(
+    connection: Connection, *, in_flight: int, timeout: float, retry: RetryPolicy | None = None,
+    transport: AsyncTransport | None = None,
+) -> AsyncCioClient:
+    """An ``AsyncCioClient`` for ``in_flight`` sends at once (bulk): that many connections, all kept
+    alive; ``timeout`` seconds for each attempt's answer (5 to connect), cut to the retry deadline."""
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    return AsyncCioClient(connection, transport=transport, timeout=httpx.Timeout(timeout, connect=5.0), retry=retry,
+                          limits=limits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,26 +24,44 @@ from ..facts import API_FAMILIES
 from ..pipeline.request import ApiRequest
 from .connection import Connection, is_loopback_url
 
-__all__ = ["error_messages", "interpret", "parse_retry_after", "transport_error"]
+__all__ = [
+    "ItemError", "error_messages", "interpret", "item_errors", "parse_retry_after", "read_answer", "refused_items",
+    "transport_error",
+]
 
 _RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522, 524})
 _API_NAMES = {api: family.name for api, family in API_FAMILIES.items()}
 
 
-def interpret(
+@dataclass(frozen=True)
+class ItemError:
+    """One entry of ``errors[]`` in Customer.io's answer: what it says, and the field and batch item it names."""
+
+    message: str
+    field: str | None = None
+    reason: str | None = None
+    batch_index: int | None = None
+
+    def problem(self, request: ApiRequest, fallback: str = "$") -> Problem:
+        """As a ``Problem`` at the config path behind ``field`` (``fallback`` when none maps)."""
+        code = self.reason
+        if self.batch_index is not None:
+            code = f"batch_index={self.batch_index}" + (f" {code}" if code else "")
+        return Problem(request.config_path_for(self.field) or fallback, self.message, code=code)
+
+
+def read_answer(
     response: httpx.Response, request: ApiRequest, connection: Connection, *, action: str | None = None
-) -> tuple[int, Any]:
-    """(status, JSON body) for success; raises the right ``CioConnectorError`` otherwise."""
+) -> tuple[int, Any, tuple[ItemError, ...]]:
+    """(status, JSON body, the ``errors[]`` items) for a 2xx; raises the right ``CioConnectorError`` otherwise.
+
+    A 2xx with ``errors[]`` (a 207, or a 2xx that still carries errors) is returned, not raised: a
+    batch's sender decides which of its items failed; a single call raises ``refused_items``.
+    """
     status = response.status_code
     body = _json(response)
     if 200 <= status < 300:
-        problems = _problems(body, request)
-        if problems:  # 207 partial failure, or a 2xx that still carries errors[]
-            raise FatalApiError(
-                f"Customer.io accepted the call but rejected its content: {problems[0].message}",
-                status=status, action=action, problems=problems,
-            )
-        return status, body
+        return status, body, item_errors(body)
     if 300 <= status < 400:
         raise _wrong_region(response, request, connection)
     if status in (401, 403):
@@ -55,11 +74,56 @@ def interpret(
             f"Customer.io {name} API answered {status}: {detail}",
             status=status, action=action, retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
+    blamed = _blamed(request, status)
     raise FatalApiError(
         f"Customer.io {name} API rejected the request ({status}): {detail}",
         status=status, action=action,
-        problems=_problems(body, request) or [Problem(_blamed(request, status), m) for m in messages],
+        problems=[item.problem(request, blamed) for item in item_errors(body)]
+        or [Problem(blamed, m) for m in messages],
     )
+
+
+def interpret(
+    response: httpx.Response, request: ApiRequest, connection: Connection, *, action: str | None = None
+) -> tuple[int, Any]:
+    """(status, JSON body) for success; raises the right ``CioConnectorError`` otherwise."""
+    status, body, refused = read_answer(response, request, connection, action=action)
+    if refused:
+        raise refused_items(status, refused, request, action=action)
+    return status, body
+
+
+def refused_items(
+    status: int, refused: tuple[ItemError, ...], request: ApiRequest, *, action: str | None = None
+) -> FatalApiError:
+    """A 2xx whose ``errors[]`` refused some of the call, as the error a single call raises."""
+    problems = [item.problem(request) for item in refused]
+    return FatalApiError(
+        f"Customer.io accepted the call but rejected its content: {problems[0].message}",
+        status=status, action=action, problems=problems,
+    )
+
+
+def item_errors(body: Any) -> tuple[ItemError, ...]:
+    """Every ``errors[]`` entry: objects with their ``field``, ``reason`` and ``batch_index``; bare strings as messages."""
+    if not isinstance(body, dict) or not isinstance(body.get("errors"), list):
+        return ()
+    items = []
+    for entry in body["errors"]:
+        if isinstance(entry, dict):
+            message = entry.get("message") or entry.get("detail") or entry.get("reason") or "rejected"
+            where = entry.get("batch_index")
+            items.append(ItemError(
+                str(message), _text(entry.get("field")), _text(entry.get("reason")),
+                where if isinstance(where, int) and not isinstance(where, bool) else None,
+            ))
+        elif entry:
+            items.append(ItemError(str(entry)))
+    return tuple(items)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _blamed(request: ApiRequest, status: int) -> str:
@@ -129,23 +193,6 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return {"raw": response.text[:500]}
-
-
-def _problems(body: Any, request: ApiRequest) -> list[Problem]:
-    """Structured errors[] items mapped back to the config field they came from."""
-    if not isinstance(body, dict) or not isinstance(body.get("errors"), list):
-        return []
-    problems = []
-    for item in body["errors"]:
-        if not isinstance(item, dict):
-            continue
-        message = item.get("message") or item.get("detail") or item.get("reason") or "rejected"
-        path = request.config_path_for(item.get("field")) or "$"
-        code = item.get("reason")
-        if "batch_index" in item:
-            code = f"batch_index={item['batch_index']}" + (f" {code}" if code else "")
-        problems.append(Problem(path, str(message), code=code))
-    return problems
 
 
 def _redirect_region(location: str) -> str | None:

@@ -56,7 +56,7 @@ def test_dry_run_writes_masked_requests_and_sends_nothing(files, sandbox, capsys
     records.write_text('{"email": "a@example.com", "plan": "pro"}\n')
     assert main(args(files, records, "--dry-run")) == 0
     described = json.loads(capsys.readouterr().out)
-    assert described["url"].endswith("/api/v2/batch") and described["headers"]["Authorization"] == "Basic ***"
+    assert described["url"].endswith("/api/v2/batch") and described["headers"]["authorization"] == "Basic ********"
     assert sandbox.state.people() == []
 
 

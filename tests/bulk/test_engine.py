@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from cio_connector.bulk import BulkOptions, BulkRun, adeliver, deliver
 from cio_connector.client.http import RetryPolicy
 from cio_connector.errors import InputError
+from cio_connector.pipeline.request import ApiRequest
 
 CONNECTION = {"region": "us", "site_id": "site", "track_api_key": "track-key", "app_api_key": "app-key",
               "endpoints": {"track": "http://127.0.0.1:9", "app": "http://127.0.0.1:9"}}
@@ -130,15 +132,18 @@ def test_segment_membership_is_sent_as_grouped_id_lists(connector):
     assert {(call["path"], call["query"]["id_type"]) for call in sent} == {("/api/v1/segments/7/add_customers", "email")}
 
 
-def test_dry_run_describes_requests_with_credentials_masked_and_sends_nothing(connector):
+def test_dry_run_describes_each_batch_as_the_client_describes_a_request_and_sends_nothing(connector):
     transport, sent = scripted()
     described = []
     summary = deliver(connector, "upsert_customer", UPSERT, CONNECTION, people(3), transport=transport,
                       options=BulkOptions(dry_run=True), on_request=described.append)
     assert sent == [] and (summary.planned, summary.delivered) == (3, 0)
-    assert described[0]["headers"]["Authorization"] == "Basic ***"
+    [call] = described
+    assert (call["method"], call["url"], call["records"]) == ("POST", "http://127.0.0.1:9/api/v2/batch", [0, 1, 2])
+    assert call["headers"]["authorization"] == "Basic ********"  # the client's mask, as the JSON CLI's dry run shows it
+    assert call["headers"]["content-length"] == str(len(json.dumps(call["json"], separators=(",", ":"))))
+    assert [item["identifiers"] for item in call["json"]["batch"]] == [{"email": f"p{i}@example.com"} for i in range(3)]
     assert "track-key" not in json.dumps(described)
-    assert len(json.loads(described[0]["body"])["batch"]) == 3
 
 
 def test_the_async_api_takes_an_async_iterator(connector):
@@ -193,3 +198,89 @@ def test_a_budget_that_fails_fails_its_batches_with_the_reason(connector, monkey
     summary, failures = run(connector, "upsert_customer", UPSERT, people(3), transport)
     assert (summary.failed, len(sent)) == (3, 0)
     assert failures[0].error == "ConnectionError" and "rate store unreachable" in failures[0].message
+
+
+# -- one sender: the client's retry loop, and its idempotency rule ---------------------------------
+
+class Handing:
+    """The real connector, except that every record's request is the one the test hands in."""
+
+    def __init__(self, connector, request: ApiRequest) -> None:
+        self.validate, self.connection, self._request = connector.validate, connector.connection, request
+
+    def build_request(self, action: str, config: dict, *, record: dict) -> ApiRequest:
+        return self._request
+
+
+# A transactional email: Customer.io sends it each time it is asked, so it must never go twice.
+SEND_EMAIL = ApiRequest("app", "POST", "/v1/send/email", json={"transactional_message_id": 7, "to": "a@example.com",
+                                                               "identifiers": {"id": "a"}}, idempotent=False)
+
+
+@pytest.mark.parametrize("fault", [(500, {}, {}), (httpx.ReadTimeout, None, None), (httpx.RemoteProtocolError, None, None)])
+def test_a_request_that_is_not_idempotent_is_not_retried_once_it_may_have_landed(connector, fault):
+    transport, sent = scripted(fault, (200, {}, {}))
+    summary, failures = run(Handing(connector, SEND_EMAIL), "upsert_customer", UPSERT, people(1), transport)
+    assert len(sent) == 1 and (summary.delivered, summary.failed, summary.retries) == (0, 1, 0)
+    assert failures[0].error == "RetryableApiError" and failures[0].attempts == 1
+    assert "not retried: it may have landed, and it is not safe to send twice" in failures[0].message
+
+
+@pytest.mark.parametrize("fault", [(503, {}, {}), (429, {}, {"Retry-After": "0"}), (httpx.ConnectError, None, None)])
+def test_a_request_that_is_not_idempotent_is_retried_when_customerio_says_it_never_arrived(connector, fault):
+    transport, sent = scripted(fault, (200, {}, {}))
+    summary, failures = run(Handing(connector, SEND_EMAIL), "upsert_customer", UPSERT, people(1), transport)
+    assert (len(sent), summary.delivered, summary.retries, failures) == (2, 1, 1, [])
+
+
+def test_a_batch_holding_one_item_that_is_not_idempotent_is_not_retried(connector):
+    identify = connector.build_request("upsert_customer", UPSERT, record=people(1)[0])
+    declared_unsafe = dataclasses.replace(identify, idempotent=False)  # as a handler may declare it
+    transport, sent = scripted((500, {}, {}), (200, {}, {}))
+    summary, failures = run(Handing(connector, declared_unsafe), "upsert_customer", UPSERT, people(3), transport)
+    assert len(sent) == 1 and len(sent[0]["json"]["batch"]) == 3
+    assert summary.failed == 3 and {f.attempts for f in failures} == {1}
+
+
+def test_events_get_a_dedupe_id_so_their_batch_is_retried_and_resent_byte_for_byte(connector):
+    config = {"name": "purchase", "customer_id": "{{ record.email }}"}
+    transport, sent = scripted((500, {}, {}), (httpx.ReadTimeout, None, None), (200, {}, {}))
+    summary, failures = run(connector, "track_event", config, people(2), transport)
+    assert (summary.delivered, summary.retries, failures) == (2, 2, [])
+    assert sent[0] == sent[1] == sent[2] and all(item["id"] for item in sent[0]["json"]["batch"])
+
+
+def test_an_interrupt_stops_retrying_and_says_the_last_attempt_may_have_landed(connector):
+    transport, sent = scripted((500, {}, {}), (200, {}, {}))
+    failures = []
+    bulk = BulkRun(connector, "upsert_customer", UPSERT, CONNECTION, options=FAST, transport=transport,
+                   on_failure=failures.append)
+    original = transport.handle_async_request
+
+    async def interrupted_while_sending(request):
+        bulk.interrupt()
+        return await original(request)
+
+    transport.handle_async_request = interrupted_while_sending
+    summary = asyncio.run(bulk.run(people(1)))
+    assert len(sent) == 1 and summary.failed == 1 and summary.interrupted
+    assert "(interrupted before retrying; the last attempt may have landed)" in failures[0].message
+
+
+def test_a_batch_gives_up_when_a_retry_would_pass_the_deadline(connector):
+    options = BulkOptions(retry=RetryPolicy(max_retries=5, deadline=0.5), linger=0.01)
+    transport, sent = scripted((429, {}, {"Retry-After": "2"}), (200, {}, {}))
+    summary, failures = run(connector, "upsert_customer", UPSERT, people(1), transport, options)
+    assert len(sent) == 1 and summary.failed == 1
+    assert "gave up after 1 attempt: the 0.5 s deadline would pass)" in failures[0].message
+
+
+def test_time_waiting_for_the_rate_budget_is_not_charged_to_the_deadline(connector):
+    # Ten calls a second, ten calls at once: the last waits about 0.9 s for its turn, past a 0.3 s
+    # deadline, and is still sent, and retried after a 503.
+    options = BulkOptions(retry=RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.002, deadline=0.3), linger=0.01,
+                          app_rate=10, app_burst=1, concurrency=10)
+    answers = [(200, {}, {})] * 9 + [(503, {}, {}), (200, {}, {})]
+    transport, sent = scripted(*answers)
+    summary, failures = run(Handing(connector, SEND_EMAIL), "upsert_customer", UPSERT, people(10), transport, options)
+    assert (summary.delivered, summary.retries, len(sent), failures) == (10, 1, 11, [])
