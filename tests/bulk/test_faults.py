@@ -32,7 +32,11 @@ def landed(sandbox) -> Counter[int]:
 
 
 def test_records_through_faults_end_delivered_once_or_dead_lettered(connector, sandbox, tmp_path):
-    control = httpx.Client(base_url=f"{sandbox.url}/_sandbox")
+    with httpx.Client(base_url=f"{sandbox.url}/_sandbox") as control:
+        _through_faults(connector, sandbox, control, tmp_path)
+
+
+def _through_faults(connector, sandbox, control: httpx.Client, tmp_path) -> None:
     assert control.put("/faults", json=FAULTS).status_code == 200
     assert control.put("/rate_limits", json={"track": 600, "retry_after": 0.1}).status_code == 200
     options = BulkOptions(batch_max_bytes=4_000, track_rate=500, concurrency=4, linger=0.05,
