@@ -226,21 +226,41 @@ def _at(data: Any, path: tuple) -> Any:
     return data
 
 
+_SHIPPED = (SHIPPED_CONNECTOR, *SHIPPED_ACTIONS.values())
+#: Every part of every shipped manifest: replacements that are often almost right.
+_PARTS = [part for data in _SHIPPED for part in _subtrees(data)]
+#: The mappings among them: a graft takes a key from one that looks like the target (``choices`` from
+#: an enum field onto a string field).
+_MAPPINGS = [part for part in _PARTS if isinstance(part, dict)]
+
+
 @st.composite
 def one_change(draw, data: dict) -> dict:
-    """A copy of ``data`` with one node replaced (by a value or another part of the file), removed or added to."""
+    """A copy of ``data`` with one change: a node replaced (by a value or a part of a shipped manifest),
+    removed, a key added to a mapping (or grafted from a mapping like it), or an integer written as a float."""
     path = draw(st.sampled_from(_paths(data)))
-    target = _at(data, path[:-1]) if path else data
-    value = draw(_VALUES | st.sampled_from(_subtrees(data)))
-    how = draw(st.sampled_from(["replace", "remove", "add"]))
+    node, target = _at(data, path), _at(data, path[:-1])
+    value = copy.deepcopy(draw(_VALUES | st.sampled_from(_PARTS)))
+    how = draw(st.sampled_from(["replace", "remove", "add", "graft", "float"]))
     if how == "remove" and isinstance(target, dict):
         return _with(data, path, _DELETE)
-    if how == "add" and isinstance(_at(data, path), dict):
+    if how == "add" and isinstance(node, dict):
         return _with(data, (*path, draw(_NAMES)), value)
-    return _with(data, path, copy.deepcopy(value))
+    if how == "graft":
+        mappings = [(), *(p for p in _paths(data) if isinstance(_at(data, p), dict))]
+        path = draw(st.sampled_from(mappings))
+        node = _at(data, path)
+        donors = [m for m in _MAPPINGS if set(m) & set(node) and set(m) - set(node)]
+        if donors:
+            donor = draw(st.sampled_from(donors))
+            key = draw(st.sampled_from(sorted(set(donor) - set(node))))
+            return _with(data, (*path, key), copy.deepcopy(donor[key]))
+    if how == "float" and isinstance(node, int) and not isinstance(node, bool):
+        return _with(data, path, float(node) + draw(st.sampled_from([0.0, 0.5])))
+    return _with(data, path, value)
 
 
-_EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_EXAMPLES
