@@ -32,6 +32,7 @@ def _schemas(args: argparse.Namespace) -> int:
     """Regenerate schemas/ from the manifests (or, with --check, fail when they drifted)."""
     from ._util.bundle import bundle_root, in_source_checkout
     from .declarative.generate import render_schemas, write_schemas
+    from .declarative.meta_schema import meta_schema_texts
     from .loader import load_connector
 
     if not args.out and not args.check and not in_source_checkout():
@@ -40,7 +41,7 @@ def _schemas(args: argparse.Namespace) -> int:
             "pass --out DIR to write the schemas there"
         )
     connector = load_connector()
-    files = render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()])
+    files = {**meta_schema_texts(), **render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()])}
     folder = Path(args.out) if args.out else bundle_root() / "schemas"
     if args.check:
         stale = [name for name, text in files.items() if not (folder / name).is_file() or (folder / name).read_text() != text]

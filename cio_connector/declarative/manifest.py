@@ -1,21 +1,33 @@
-"""Manifests: YAML -> meta-schema check -> frozen, strict pydantic models, with positioned problems."""
+"""Manifests: YAML -> meta-schema check -> frozen, strict pydantic models (``manifest_format``), with positioned problems."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic import Field as PydanticField
+from pydantic import BaseModel, ValidationError
 
 from .._util.bundle import bundle_root
 from .._util.yamlsource import Located, PathPart, UnsafeYamlError, json_path, read_yaml
 from ..errors import ManifestError, Problem
-from ..facts import REGIONS, RegionHosts
+from ..facts import REGIONS
+from .manifest_format import (
+    ActionManifest,
+    Choice,
+    ConnectorManifest,
+    Constraints,
+    DynamicOptions,
+    Field,
+    FieldGroup,
+    FieldType,
+    Rule,
+    Then,
+    When,
+)
 from .patterns import pattern_problem
 
 __all__ = [
@@ -28,118 +40,12 @@ __all__ = [
     "FieldGroup",
     "FieldType",
     "Rule",
+    "Then",
+    "When",
     "load_action_manifest",
     "load_connector_manifest",
     "locate",
 ]
-
-FieldType = Literal[
-    "string", "integer", "number", "boolean", "attributes", "datetime", "url", "email", "enum", "object"
-]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Choice(_Model):
-    value: str | int
-    label: str
-    description: str | None = None
-
-
-class Constraints(_Model):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-    min_length: int | None = None
-    max_length: int | None = None
-    max_bytes: int | None = None
-    pattern: str | None = None
-    pattern_message: str | None = None
-    format: Literal["email", "date-time", "uri"] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    max_properties: int | None = None
-    key_max_bytes: int | None = None
-    value_max_bytes: int | None = None
-
-
-class DynamicOptions(_Model):
-    source: Literal["segments"]
-    filter: dict[str, str | int | bool] = PydanticField(default_factory=dict)
-
-
-class Field(_Model):
-    key: str
-    label: str
-    type: FieldType
-    description: str | None = None
-    placeholder: str | None = None
-    required: bool = False
-    secret: bool = False
-    advanced: bool = False
-    default: Any = None
-    choices: tuple[Choice, ...] | None = None
-    constraints: Constraints = Constraints()
-    options: DynamicOptions | None = None
-    fields: tuple[Field, ...] | None = None
-
-
-class When(_Model):
-    field: str
-    equals: str | int | bool
-
-
-class Then(_Model):
-    field: str
-    constraints: Constraints
-    message: str
-
-
-class Rule(_Model):
-    when: When
-    then: Then
-
-
-class FieldGroup(_Model):
-    description: str | None = None
-    fields: tuple[Field, ...]
-    rules: tuple[Rule, ...] = ()
-
-
-class ConnectionSpec(_Model):
-    fields: tuple[Field, ...]
-
-
-class ConnectorManifest(_Model):
-    id: str
-    name: str
-    version: str
-    description: str
-    connection: ConnectionSpec
-    field_groups: dict[str, FieldGroup] = PydanticField(default_factory=dict)
-    actions: tuple[str, ...]
-    source: str = ""
-
-    @property
-    def regions(self) -> Mapping[str, RegionHosts]:
-        """Customer.io's data centers and their hosts: facts, not manifest data (``facts.REGIONS``)."""
-        return REGIONS
-
-
-class ActionManifest(_Model):
-    """An action with its field groups expanded in place (``use: matching`` -> the two fields)."""
-
-    name: str
-    title: str
-    description: str
-    fields: tuple[Field, ...]
-    rules: tuple[Rule, ...] = ()
-    source: str = ""
-
-    def field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.key == key), None)
-
 
 @cache
 def _meta_documents() -> dict[str, dict[str, Any]]:
@@ -276,7 +182,7 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
     return action
 
 
-def _parse(model: type[_Model], data: dict, doc: Located, origins: Sequence[tuple[PathPart, ...]] = ()) -> Any:
+def _parse(model: type[BaseModel], data: dict, doc: Located, origins: Sequence[tuple[PathPart, ...]] = ()) -> Any:
     try:
         return model.model_validate_json(json.dumps(data))
     except ValidationError as exc:

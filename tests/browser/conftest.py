@@ -49,13 +49,6 @@ def chromium_path() -> str | None:
     return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
 
 
-@pytest.fixture(scope="session")
-def connector():
-    from cio_connector import load_connector
-
-    return load_connector()
-
-
 OUTPUT = ROOT / "test-output" / "browser"
 
 

@@ -1,4 +1,4 @@
-"""A sandbox for the bulk tests (reset per test), connections to it, and a real redis-server when one can be had."""
+"""A real redis-server for the shared-budget tests when one can be had (the sandbox and connector come from the root)."""
 
 from __future__ import annotations
 
@@ -10,31 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from cio_connector import load_connector
-from cio_connector.sandbox import SandboxServer
+from ..conftest import connection_for
 
-
-@pytest.fixture(scope="session")
-def connector():
-    return load_connector()
-
-
-@pytest.fixture(scope="session")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(region="us") as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox(server: SandboxServer) -> SandboxServer:
-    server.reset()
-    return server
-
-
-def connection_for(server: SandboxServer) -> dict:
-    creds = server.credentials
-    return {"region": server.region, "site_id": creds.site_id, "track_api_key": creds.track_api_key,
-            "app_api_key": creds.app_api_key, "endpoints": server.endpoints(server.region)}
+__all__ = ["connection_for", "free_port"]
 
 
 def free_port() -> int:

@@ -307,13 +307,36 @@ def test_record_references_come_from_the_template_syntax_tree():
     assert template_use("{{ oops") is None
 
 
-@pytest.mark.parametrize("path", sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.*")))
+FIXTURE_FILES = sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.*"))
+#: Fixtures that never parse: refused with a syntax finding before any shape check runs.
+UNPARSEABLE = {"invalid/alias.yaml", "invalid/duplicate.json", "invalid/duplicate.yaml", "invalid/syntax.json",
+               "invalid/syntax.yaml"}
+#: Fixtures that parse but are not shaped like a config file (the record schema is not one either).
+MISSHAPEN = {"invalid/empty.yaml", "invalid/shape.yaml", "invalid/single_shape.yaml", "record.schema.json"}
+
+
+@pytest.mark.parametrize("path", [p for p in FIXTURE_FILES if p not in UNPARSEABLE])
 def test_the_quick_shape_check_never_passes_what_the_schema_refuses(path):
     from cio_connector.ci.configfile import _shape_checker, plainly_valid, read_config_file
+    from cio_connector.ci.findings import Finding
 
     doc = read_config_file(FIXTURES / path, path)
-    if hasattr(doc, "data") and isinstance(doc.data, dict):
-        assert plainly_valid(doc.data) == (not _shape_checker().problems(doc.data))
+    assert not isinstance(doc, Finding), f"{path} does not parse ({doc}); list it in UNPARSEABLE"
+    refused = bool(_shape_checker().problems(doc.data))
+    assert refused == (path in MISSHAPEN)
+    assert plainly_valid(doc.data) == (not refused)
+
+
+@pytest.mark.parametrize("path", sorted(UNPARSEABLE))
+def test_a_file_that_does_not_parse_never_reaches_the_shape_check(path):
+    from cio_connector.ci.configfile import read_config_file
+    from cio_connector.ci.findings import Finding
+
+    finding = read_config_file(FIXTURES / path, path)
+    assert isinstance(finding, Finding)
+    assert (finding.file, finding.code, finding.level) == (path, "syntax", "error")
+    assert finding.message.startswith(("not valid YAML: ", "not valid JSON: "))
+    assert finding.line and finding.column
 
 
 @pytest.mark.parametrize(

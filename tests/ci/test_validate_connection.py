@@ -9,21 +9,15 @@ import pytest
 from cio_connector.cli import main
 from cio_connector.sandbox import SandboxServer
 
+from ..conftest import connection_for
 
-@pytest.fixture(scope="module")
-def connection_file(tmp_path_factory):
-    with SandboxServer(region="us") as sandbox:
-        creds = sandbox.credentials
-        connection = {
-            "region": "us",
-            "site_id": creds.site_id,
-            "track_api_key": creds.track_api_key,
-            "app_api_key": creds.app_api_key,
-            "endpoints": sandbox.endpoints("us"),
-        }
-        path = tmp_path_factory.mktemp("conn") / "connection.json"
-        path.write_text(json.dumps(connection))
-        yield path
+
+@pytest.fixture
+def connection_file(tmp_path_factory, sandbox: SandboxServer):
+    """A connection file reaching the shared US sandbox, reset to its seeded segments."""
+    path = tmp_path_factory.mktemp("conn") / "connection.json"
+    path.write_text(json.dumps(connection_for(sandbox)))
+    return path
 
 
 def config(tmp_path, segment) -> str:

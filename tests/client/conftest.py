@@ -1,17 +1,17 @@
-"""Shared fixtures: the loaded connector, connections per region, a recording mock transport."""
+"""Connections per region with fake secrets and a recording mock transport (the connector comes from the root)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 
 import httpx
 import pytest
 
-from cio_connector import load_connector
 from cio_connector.client.http import CioClient, RetryPolicy
+
+from ..conftest import shipped_connector
 
 SECRETS = {"app_api_key": "app-SECRET-4f9a", "track_api_key": "track-SECRET-77c1"}
 
@@ -20,13 +20,8 @@ def connection(region: str = "us", **overrides: object) -> dict:
     return {"region": region, "site_id": "site-123", **SECRETS, **overrides}
 
 
-@cache
-def _connector():
-    return load_connector()
-
-
 def checked_connection(region: str = "us", **overrides: object):
-    return _connector().connection(connection(region, **overrides))
+    return shipped_connector().connection(connection(region, **overrides))
 
 
 @dataclass
@@ -53,11 +48,6 @@ class Recorder:
 
     def last_json(self):
         return json.loads(self.last.content) if self.last.content else None
-
-
-@pytest.fixture(scope="session")
-def connector():
-    return _connector()
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import base64
 import json
 
 import pytest
-from contract.track_spec import validate_track_request
 
+from ..contract.track_spec import validate_track_request
 from .conftest import SECRETS, connection
 
 REGIONS = {"us": "https://track.customer.io", "eu": "https://track-eu.customer.io"}

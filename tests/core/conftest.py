@@ -1,4 +1,4 @@
-"""Shared fixtures for the declarative core: the shipped connector, loaded once."""
+"""The declarative core's fixtures: the shipped manifests and where they live (the connector comes from the root)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from cio_connector import Connector, load_connector
 from cio_connector._util.bundle import bundle_root
 from cio_connector.declarative.manifest import ConnectorManifest, load_connector_manifest
 
 ROOT = bundle_root()
 ACTION_FILES = sorted((ROOT / "actions").glob("*.yaml"))
 ACTION_NAMES = [path.stem for path in ACTION_FILES]
-
-
-@pytest.fixture(scope="session")
-def connector() -> Connector:
-    return load_connector()
 
 
 @pytest.fixture(scope="session")

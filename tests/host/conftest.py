@@ -1,20 +1,21 @@
-"""The host contract's fixtures: the connector, a sandbox reset per test, the app in-process, sample configs."""
+"""The host contract's fixtures: the app in-process, sample configs (the connector and sandboxes come from the root)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from cio_connector import load_connector
 from cio_connector.client.http import RetryPolicy
 from cio_connector.host.server import create_app
-from cio_connector.sandbox import SandboxServer
+
+from ..conftest import connection_for
+
+__all__ = ["CONFIGS", "EMAIL", "MANIFEST_SCHEMA", "AsgiClient", "connection_for", "envelope", "sent"]
 
 MANIFEST_SCHEMA = json.loads((Path(__file__).parent / "integration-manifest.schema.json").read_text())
 
@@ -31,45 +32,9 @@ CONFIGS = {
 }
 
 
-def connection_for(sandbox, region: str | None = None, **overrides) -> dict:
-    region = region or sandbox.region
-    creds = sandbox.credentials
-    return {
-        "region": region,
-        "site_id": creds.site_id,
-        "track_api_key": creds.track_api_key,
-        "app_api_key": creds.app_api_key,
-        "endpoints": sandbox.endpoints(region),
-        **overrides,
-    }
-
-
 def envelope(connection: dict, **body) -> dict:
     """A request body as Cargo sends it: the connector (with its config) and the rest."""
     return {"connector": {"uuid": "c-1", "workspaceUuid": "w-1", "config": connection}, **body}
-
-
-@pytest.fixture(scope="session")
-def connector():
-    return load_connector()
-
-
-@pytest.fixture(scope="session")
-def servers() -> Iterator[dict[str, SandboxServer]]:
-    with SandboxServer(region="us") as us, SandboxServer(region="eu") as eu:
-        yield {"us": us, "eu": eu}
-
-
-@pytest.fixture
-def sandbox(servers) -> SandboxServer:
-    servers["us"].reset()
-    return servers["us"]
-
-
-@pytest.fixture
-def eu_sandbox(servers) -> SandboxServer:
-    servers["eu"].reset()
-    return servers["eu"]
 
 
 @pytest.fixture

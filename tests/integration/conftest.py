@@ -1,4 +1,4 @@
-"""One sandbox per region for the session, reset before each test; connections that point at it."""
+"""Every integration test runs against both regions: ``sandbox`` narrowed to one per region, a client to it."""
 
 from __future__ import annotations
 
@@ -6,19 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from cio_connector import CioClient, load_connector
+from cio_connector import CioClient
 from cio_connector.sandbox import SandboxServer
 
+from ..conftest import connection_for
 
-@pytest.fixture(scope="session")
-def connector():
-    return load_connector()
-
-
-@pytest.fixture(scope="session")
-def servers() -> Iterator[dict[str, SandboxServer]]:
-    with SandboxServer(region="us") as us, SandboxServer(region="eu") as eu:
-        yield {"us": us, "eu": eu}
+__all__ = ["connection_for"]
 
 
 @pytest.fixture(params=["us", "eu"])
@@ -31,19 +24,6 @@ def sandbox(servers, region) -> SandboxServer:
     server = servers[region]
     server.reset()
     return server
-
-
-def connection_for(server: SandboxServer, region: str | None = None, **overrides) -> dict:
-    region = region or server.region
-    creds = server.credentials
-    return {
-        "region": region,
-        "site_id": creds.site_id,
-        "track_api_key": creds.track_api_key,
-        "app_api_key": creds.app_api_key,
-        "endpoints": server.endpoints(region),
-        **overrides,
-    }
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures: one US and one EU sandbox per session, reset before every test, and clients for both APIs."""
+"""Plain HTTP clients for both APIs and the controls (the sandboxes, reset per test, come from the root)."""
 
 from __future__ import annotations
 
@@ -22,30 +22,6 @@ HTTP = httpx.Client(verify=SSL_CONTEXT)
 def _close_shared_client() -> Iterator[None]:
     yield
     HTTP.close()
-
-
-@pytest.fixture(scope="session")
-def us_server() -> Iterator[SandboxServer]:
-    with SandboxServer(region="us") as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def eu_server() -> Iterator[SandboxServer]:
-    with SandboxServer(region="eu") as server:
-        yield server
-
-
-@pytest.fixture
-def sandbox(us_server: SandboxServer) -> SandboxServer:
-    us_server.reset()
-    return us_server
-
-
-@pytest.fixture
-def eu_sandbox(eu_server: SandboxServer) -> SandboxServer:
-    eu_server.reset()
-    return eu_server
 
 
 @pytest.fixture
