@@ -14,7 +14,7 @@ from .policy import ItemError, refused_items
 
 __all__ = ["ApiResponse", "Attempts", "Delivery", "Pacing", "RetryPolicy", "UNPACED"]
 
-logger = logging.getLogger("cio_connector.client.http")
+logger = logging.getLogger("cio_connector.http")  # one logger for every attempt (README)
 
 # Statuses that mean Customer.io did not process the request, so even an event may be re-sent.
 _NOT_PROCESSED = frozenset({429, 503})
