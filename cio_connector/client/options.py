@@ -39,7 +39,10 @@ def _listed(key: str) -> Callable[[Any], list[Mapping[str, Any]]]:
 
 
 #: Each source's items carry ``id`` (the option's value) and ``name`` (its label).
-SOURCES: dict[str, Source] = {"segments": Source(ApiRequest("app", "GET", "/v1/segments"), _listed("segments"))}
+SOURCES: dict[str, Source] = {
+    "segments": Source(ApiRequest("app", "GET", "/v1/segments"), _listed("segments")),
+    "transactional_messages": Source(ApiRequest("app", "GET", "/v1/transactional"), _listed("messages")),
+}
 
 
 def _source(spec: DynamicOptions) -> Source:

@@ -65,7 +65,7 @@ class Constraints(_Model):
 
 
 class DynamicOptions(_Model):
-    source: Literal["segments"]
+    source: Literal["segments", "transactional_messages"]
     filter: dict[str, str | int | bool] = PydanticField(default_factory=dict)
 
 
@@ -92,7 +92,9 @@ class When(_Model):
 
 class Then(_Model):
     field: str
-    constraints: Constraints
+    constraints: Constraints = Constraints()
+    #: The field must be given when the rule applies (``to`` of an email unless matched by email).
+    required: bool = False
     message: str
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from ..pipeline.registry import HandlerRegistry
-from . import events, people, segments
+from . import anonymous, events, metrics, people, segments, transactional
 
-__all__ = ["SHIPPED", "events", "people", "segments", "shipped_handlers"]
+__all__ = [
+    "SHIPPED", "anonymous", "events", "metrics", "people", "segments", "shipped_handlers", "transactional",
+]
 
 SHIPPED = (
     people.upsert_customer,
@@ -14,6 +16,11 @@ SHIPPED = (
     segments.remove_customer_from_segment,
     events.track_event,
     events.track_page,
+    anonymous.track_anonymous_event,
+    metrics.report_delivery_metric,
+    transactional.send_transactional_email,
+    transactional.send_transactional_sms,
+    transactional.send_transactional_push,
 )
 
 

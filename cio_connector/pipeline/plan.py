@@ -71,7 +71,7 @@ class ActionPlan:
                 inputs, static = action.check(config, _EMPTY_RECORD)
                 self._constant = None if static else inputs
         if self._constant is not None:
-            static = action.size_problems(action.handler(self._constant))
+            static = action.request_problems(action.handler(self._constant))
             if static:
                 self._constant = None
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
@@ -114,7 +114,7 @@ class ActionPlan:
     def _build(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
         if self._constant is not None:
             request = self.action.handler(self._constant)
-            if request.size_problem() is None:
+            if request.first_problem() is None:
                 return request, []
             return self._explain(ctx)
         if not self.problems and self._fast is not None:
@@ -122,7 +122,7 @@ class ActionPlan:
             if filled is not None and self._fast(filled):
                 try:
                     request = self.action.handler(filled)
-                    if request.size_problem() is None:
+                    if request.first_problem() is None:
                         return request, []
                 except (TypeError, ValueError):  # a value the encoder refuses: explained below
                     pass
@@ -134,7 +134,7 @@ class ActionPlan:
         if problems:
             return None, problems
         request = self.action.handler(value)
-        too_large = self.action.size_problems(request)
+        too_large = self.action.request_problems(request)
         return (None, too_large) if too_large else (request, [])
 
     # -- filling templates -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .validation import BodyError, parse_json_object
 __all__ = ["CONTROLS_SCOPE_KEY", "admin_router", "parse_segment_seeds"]
 
 CONTROLS_SCOPE_KEY = "cio_sandbox.controls"
-_RATE_LIMIT_FIELDS = ("track", "app", "retry_after")
+_RATE_LIMIT_FIELDS = ("track", "app", "transactional", "retry_after")
 
 
 def _controls(request: Request) -> Controls:
@@ -111,7 +111,7 @@ async def rate_limits(request: Request) -> Response:
                 raise ValueError(f"unknown rate limit settings: {', '.join(sorted(unknown))}")
             if "preset" in body:
                 if len(body) > 1:
-                    raise ValueError("preset cannot be combined with track, app or retry_after")
+                    raise ValueError("preset cannot be combined with track, app, transactional or retry_after")
                 limits = RateLimits.preset(body["preset"])
             else:
                 limits = RateLimits(**{k: body.get(k) for k in _RATE_LIMIT_FIELDS})

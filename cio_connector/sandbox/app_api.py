@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
+from .app_send import transactional_routes
 from .identity import CIO_PREFIX, ID_TYPES, BadPercentEscape, Identifier, decode_path_segment
 from .responses import app_error
 from .track import sandbox_state
@@ -88,7 +89,10 @@ async def customer_attributes(request: Request) -> Response:
         return app_error(400, str(exc))
     except UnicodeDecodeError:
         return app_error(400, "identifier is not valid UTF-8")
-    if id_type == "cio_id" and value.startswith(CIO_PREFIX):
+    if id_type == "cio_id":
+        # The App API wants a CIO ID prefixed here; a bare one names nobody, as a wrong id_type does.
+        if not value.startswith(CIO_PREFIX):
+            return app_error(404, "customer not found")
         value = value[len(CIO_PREFIX) :]
     person = sandbox_state(request).find(Identifier(id_type, value))
     if person is None:
@@ -123,5 +127,6 @@ def app_router() -> Router:
         Route("/v1/workspaces", list_workspaces, methods=["GET"]),
         Route("/v1/customers", customers_by_email, methods=["GET"]),
         Route("/v1/customers/{identifier}/attributes", customer_attributes, methods=["GET"]),
+        *transactional_routes(),
     ]
     return Router(routes=routes, redirect_slashes=False, default=_not_found)

@@ -7,10 +7,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
+from .anonymous import AnonymousEvents
 from .config import SegmentSeed, Workspace
 from .identity import CIO_PREFIX, Identifier, IdType, infer_identifier, looks_like_email
 from .models import Event, EventKind, Segment, normalize_timestamp
 from .people import PeopleIndex
+from .transactional import Messaging
 
 __all__ = ["SandboxState", "SegmentExists", "SegmentNotFound", "SegmentNotManual"]
 
@@ -47,6 +49,9 @@ class SandboxState:
         self._segments: dict[int, Segment] = {}
         self._cio_counter = 0
         self._event_seq = 0
+        #: Transactional templates, deliveries and metrics; anonymous events (each its own lock).
+        self.messaging = Messaging(self._now)
+        self.anonymous = AnonymousEvents(self._now)
         for seed in self.workspace.segments:
             self._add_segment(seed)
 
@@ -261,6 +266,10 @@ class SandboxState:
                 "events": self.events(),
                 "segments": [s.to_dict() for s in sorted(self._segments.values(), key=lambda s: s.id)],
                 "failures": self.failures(),
+                "anonymous_events": self.anonymous.all(),
+                "transactional_messages": self.messaging.messages(),
+                "deliveries": self.messaging.deliveries(),
+                "metrics": self.messaging.metrics(),
             }
 
 

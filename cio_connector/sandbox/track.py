@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
 from .config import track_host_url
-from .customerio_rules import SEGMENT_IDS_PER_REQUEST
+from .customerio_rules import SEGMENT_IDS_PER_REQUEST, looks_like_ulid
 from .identity import (
     ID_TYPES,
     BadPercentEscape,
@@ -115,8 +115,8 @@ async def track_event(request: Request) -> Response:
     problems = [name_problem] if name_problem else []
     problems += event_data_problems(body.get("data"))
     event_id = body.get("id")
-    if event_id is not None and not isinstance(event_id, str):
-        problems.append("id must be a string")
+    if event_id is not None and not looks_like_ulid(event_id):
+        problems.append("id must be a valid ULID")  # Track's dedupe id is a ULID (v1 and v2 alike)
     if problems:
         return track_errors(400, problems)
     kind: EventKind = (
