@@ -27,7 +27,9 @@ IDENTIFIER_MAX_BYTES: int = _facts.IDENTIFIER_MAX_BYTES
 ATTRIBUTE_NAME_MAX_BYTES: int = _facts.ATTRIBUTE_NAME_MAX_BYTES
 ATTRIBUTE_VALUE_MAX_BYTES: int = _facts.ATTRIBUTE_VALUE_MAX_BYTES
 MAX_ATTRIBUTES: int = _facts.MAX_ATTRIBUTES
-ENTITY_DATA_MAX_BYTES: int = _facts.ENTITY_MAX_BYTES  # attributes share the entity's cap
+# The most data Customer.io takes in one map: v1 event data (100,000 bytes). A v2 action's map
+# shares its entity's 32,000 bytes, which the built request's own size check enforces.
+ENTITY_DATA_MAX_BYTES: int = _facts.EVENT_DATA_MAX_BYTES
 
 #: Keys that hold a credential: ``api_key``, ``track_api_key``, ``client_secret``, ``token``.
 SECRET_KEY = re.compile(r"(^|_)(key|secret|token|password)$")

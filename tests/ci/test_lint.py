@@ -38,7 +38,7 @@ def findings(root: Path) -> list[str]:
 
 def test_the_shipped_plugin_has_no_errors(capsys):
     assert main(["lint", str(bundle_root())]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("7 files checked: no problems")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("12 files checked: no problems")
 
 
 def test_every_seeded_defect_is_found_at_its_node(plugin, capsys):
@@ -86,7 +86,7 @@ def test_every_seeded_defect_is_found_at_its_node(plugin, capsys):
         "(shown under the field in forms)",
         # Customer.io's limits
         f"actions/upsert_customer.yaml:{traits + 4}:18: fields[2].constraints: field 'traits' holds attribute data: "
-        "declare constraints.max_bytes (Customer.io accepts at most 32,000)",
+        "declare constraints.max_bytes (Customer.io accepts at most 100,000)",
         f"actions/upsert_customer.yaml:{traits + 4}:34: fields[2].constraints.key_max_bytes: field 'traits': "
         "key_max_bytes 500 is over Customer.io's limit of 150",
         f"actions/delete_customer.yaml:{anonymous}:5: fields[1]: field 'anonymous_id' holds an identifier: "
@@ -111,7 +111,7 @@ def test_a_listed_action_without_a_handler(plugin):
     connector = plugin / "connector.yaml"
     append(connector, "  - suppress_customer\n")
     line = line_of(connector, "- suppress_customer")
-    assert f"connector.yaml:{line}:5: actions[6]: action 'suppress_customer' has no registered handler" in findings(plugin)
+    assert f"connector.yaml:{line}:5: actions[11]: action 'suppress_customer' has no registered handler" in findings(plugin)
 
 
 def test_a_manifest_breaking_its_meta_schema_does_not_stop_the_others(plugin):

@@ -16,7 +16,11 @@ DEFERRED_NOTE = (
     "note: {n} templated value{s} checked for syntax only; {theirs} checked when a record is rendered "
     "(pass --record-schema FILE to check the record fields they use)"
 )
-KNOWN_ACTIONS = "upsert_customer, delete_customer, add_customer_to_segment, remove_customer_from_segment, track_event, track_page"
+KNOWN_ACTIONS = (
+    "upsert_customer, delete_customer, add_customer_to_segment, remove_customer_from_segment, track_event, track_page, "
+    "track_anonymous_event, report_delivery_metric, send_transactional_email, send_transactional_sms, "
+    "send_transactional_push"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -113,7 +113,8 @@ EXPECTED: dict[str, list[str]] = {
         "'number', 'boolean', 'attributes', 'datetime', 'url', 'email', 'enum', 'object'"),
     ],
     "unknown_options_source": [
-        "actions/unknown_options_source.yaml:9:23: $.fields[1].options.source: must be one of: 'segments'",
+        "actions/unknown_options_source.yaml:9:23: $.fields[1].options.source: must be one of: 'segments', "
+        "'transactional_messages'",
     ],
     "unknown_top_level_key": [
         ("actions/unknown_top_level_key.yaml:6:10: $.handler: "

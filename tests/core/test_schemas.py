@@ -125,7 +125,7 @@ def test_labelled_enums_are_one_of_const_title(name):
 
 @pytest.mark.parametrize("name", [n for n in ACTION_NAMES if "matching_field" in _load(f"actions/{n}.json")["properties"]])
 def test_matching_rules_are_keyed_if_then(name):
-    rules = _load(f"actions/{name}.json")["allOf"]
+    rules = [rule for rule in _load(f"actions/{name}.json")["allOf"] if "matching_value" in rule["then"]["properties"]]
     keyed = {rule["if"]["properties"]["matching_field"]["const"]: rule for rule in rules}
     assert set(keyed) == {"email", "cio_id"}
     for rule in rules:
@@ -161,7 +161,11 @@ def test_only_segment_fields_have_dynamic_options():
         for key, prop in _load(f"actions/{name}.json")["properties"].items()
         if "x-dynamic-options" in prop
     }
-    assert with_options == {("add_customer_to_segment", "segment"), ("remove_customer_from_segment", "segment")}
+    sends = ("send_transactional_email", "send_transactional_sms", "send_transactional_push")
+    assert with_options == {
+        ("add_customer_to_segment", "segment"), ("remove_customer_from_segment", "segment"),
+        *((name, "transactional_message_id") for name in sends),
+    }
 
 
 def test_timestamps_accept_iso_or_unix_seconds():

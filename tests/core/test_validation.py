@@ -364,7 +364,8 @@ def test_an_unknown_action_lists_the_known_ones(connector):
     (problem,) = caught.value.problems
     assert problem.message == (
         "unknown action 'merge_customers'; known actions: upsert_customer, delete_customer, "
-        "add_customer_to_segment, remove_customer_from_segment, track_event, track_page"
+        "add_customer_to_segment, remove_customer_from_segment, track_event, track_page, track_anonymous_event, "
+        "report_delivery_metric, send_transactional_email, send_transactional_sms, send_transactional_push"
     )
 
 
