@@ -65,6 +65,12 @@ def _steps(segment: Callable[[str], int], cio_id: Callable[[str], str]) -> list[
         lambda: Step("track_event", {"name": "newsletter_opened", "customer_id": "{{ record.email }}"}, "linus"),
         lambda: Step("track_event", {"name": "seat_added", "customer_id": "cio_" + cio_id("ada@example.com"),
                                      "mappings": {"seats": 26}}),
+        lambda: Step("track_anonymous_event", {"anonymous_id": "visitor-42", "name": "viewed_pricing",
+                                               "mappings": {"plan": "pro"}, "event_id": "auto"},
+                     note="before sign-up"),
+        lambda: Step("send_transactional_email", {"transactional_message_id": 2, **by_email,
+                                                  "message_data": {"order": "A-1001", "total": 23.45}},
+                     "ada", note="Order receipt, to the matched email"),
         lambda: Step("track_page", {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing",
                                     "mappings": {"title": "Pricing"}, "event_id": "auto"},
                      "ada", note="event_id auto: a fresh ULID"),
@@ -76,6 +82,8 @@ def _steps(segment: Callable[[str], int], cio_id: Callable[[str], str]) -> list[
 def _matching(step: Step, rendered: dict[str, Any]) -> str:
     if "matching_field" in rendered:
         return f"{rendered['matching_field']}={rendered['matching_value']}"
+    if "anonymous_id" in rendered:
+        return f"anonymous_id={rendered['anonymous_id']}"
     return f"customer_id={rendered.get('customer_id')}"
 
 
@@ -150,7 +158,7 @@ def _play(connector: Connector, conn: Any, client: CioClient, options: list[dict
         try:
             rendered = connector.prepare(step.action, step.config, record=record)
             result = connector.execute(step.action, step.config, conn, record=record, client=client)
-            path = result.request["url"].split(conn.track_url, 1)[-1]
+            path = result.request["url"].removeprefix(conn.track_url).removeprefix(conn.app_url)
             outcome = f"{result.status} ok" + (f" ({step.note})" if step.note else "")
         except CioConnectorError as exc:
             rendered, path, outcome, ok = {}, "-", f"FAILED: {exc}", False
@@ -177,6 +185,13 @@ def _state(snapshot: dict[str, Any], say: Callable) -> None:
     for segment in snapshot["segments"]:
         if segment.get("type") == "manual":
             say(f"    {segment['id']:>4}  {segment['name']:<20} members={segment['members']}")
+    say(f"  anonymous events ({len(snapshot.get('anonymous_events', []))}):")
+    for event in snapshot.get("anonymous_events", []):
+        say(f"    {event['type']:<6} {event['name']:<30} anonymous_id={event['anonymous_id']} data={event['data']}")
+    say(f"  transactional deliveries ({len(snapshot.get('deliveries', []))}):")
+    for delivery in snapshot.get("deliveries", []):
+        say(f"    {delivery['delivery_id']} {delivery['channel']} message={delivery['transactional_message_id']} "
+            f"to={delivery['to']} person={delivery['person']} data={delivery['message_data']}")
     failures = snapshot.get("failures", [])
     if failures:
         say(f"  activity-log failures: {len(failures)}")
