@@ -257,3 +257,20 @@ def test_the_form_page_offers_the_templates_and_sends_on_request(connector):
         done = client.post("/forms/run/send_transactional_email", json={**body, "send": True}).json()["result"]
         assert done["status"] == 200 and len(running.sandbox.state.messaging.deliveries()) == 1
     connector.options_cache.clear()
+
+
+def test_aexecute_sends_each_action_too(connector, sandbox):
+    import asyncio
+
+    person(sandbox)
+
+    async def run_all() -> list[int | None]:
+        statuses = []
+        for action, config in CONFIGS.items():
+            result = await connector.aexecute(action, config, connection_for(sandbox))
+            statuses.append(result.status)
+        await connector.aclose()
+        return statuses
+
+    assert asyncio.run(run_all()) == [200] * len(CONFIGS)
+    assert len(sandbox.state.messaging.deliveries()) == 3 and len(sandbox.state.anonymous.all()) == 1
