@@ -10,7 +10,7 @@ import httpx
 import pytest
 from host.conftest import AsgiClient
 
-from cio_connector import CioClient, FatalApiError, InputError, RetryableApiError
+from cio_connector import CioClient, FatalApiError, InputError, RetryableApiError, load_connector
 from cio_connector.bulk import deliver
 from cio_connector.cli import main
 from cio_connector.forms.app import FormsSandbox
@@ -153,6 +153,14 @@ def test_options_list_the_workspaces_transactional_messages(connector, sandbox):
     ]
 
 
+def test_the_three_sends_share_one_cached_list(sandbox):
+    fresh = load_connector()  # its own cache
+    conn = fresh.connection(connection_for(sandbox))
+    lists = [fresh.options(action, "transactional_message_id", conn) for action in PATHS if action.startswith("send_")]
+    assert lists[0] == lists[1] == lists[2] and len(lists[0]) == 4
+    assert [path for _, path, _ in sent(sandbox)] == [f"/{sandbox.region}/v1/transactional"]
+
+
 # -- the JSON CLI -------------------------------------------------------------------------------
 
 
@@ -274,3 +282,12 @@ def test_aexecute_sends_each_action_too(connector, sandbox):
 
     assert asyncio.run(run_all()) == [200] * len(CONFIGS)
     assert len(sandbox.state.messaging.deliveries()) == 3 and len(sandbox.state.anonymous.all()) == 1
+
+
+def test_validate_flags_a_send_at_beyond_90_days_at_its_line(tmp_path, capsys):
+    path = tmp_path / "later.yaml"
+    path.write_text("action: send_transactional_sms\nconfig:\n  transactional_message_id: 3\n  matching_field: id\n"
+                    f"  matching_value: '42'\n  to: '+15551234567'\n  send_at: {int(time.time()) + 120 * 86_400}\n")
+    assert main(["validate", str(path)]) == 1
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "send_at" in line]
+    assert line.startswith(f"{path}:7:") and "Customer.io schedules a send at most 90 days ahead" in line
