@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .._util.timestamps import unix_seconds
@@ -17,6 +18,8 @@ __all__ = ["SEND_PATHS", "send_transactional_email", "send_transactional_push", 
 
 SEND_PATHS = {channel: f"/v1/send/{channel}" for channel in ("email", "sms", "push")}
 _DAY = 86_400
+# Characters that split or wrap recipients in ``to`` ("Name" <a@b.co>, a@b.co, c@d.co).
+_RECIPIENT_MARKS = (",", '"', "<", ">")
 
 _COMMON = {
     "transactional_message_id": "$.transactional_message_id",
@@ -70,10 +73,16 @@ def _send(channel: str, inputs: Mapping[str, Any], optional: tuple[str, ...], fi
 @handler("send_transactional_email", field_map=_EMAIL_FIELDS, idempotent=False)
 def send_transactional_email(inputs: Mapping[str, Any]) -> ApiRequest:
     """``to`` is the person's own address when they are matched by email (the manifest requires
-    it otherwise)."""
+    it otherwise), unless that address would read as more than one recipient."""
     to = inputs.get("to")
     if to is None and inputs["matching_field"] == "email":
         to = inputs["matching_value"]
+        if any(mark in to for mark in _RECIPIENT_MARKS):
+            request = _send("email", inputs, _EMAIL_OPTIONAL, _EMAIL_FIELDS, to=to)
+            message = ("is required: Matching Value holds a comma, quote or angle bracket, so as the "
+                       "recipient it would not read as one address")
+            problem = Problem("$.to", message, code="required", location=("to",))
+            return replace(request, problems=(*request.problems, problem))
     return _send("email", inputs, _EMAIL_OPTIONAL, _EMAIL_FIELDS, to=to)
 
 

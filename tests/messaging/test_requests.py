@@ -226,3 +226,15 @@ def test_a_send_at_more_than_90_days_ahead_is_refused_before_sending(connector, 
                           client=recorder.client(conn))
     assert caught.value.problems[0].path == "$.send_at" and "90 days" in caught.value.problems[0].message
     assert recorder.requests == []
+
+
+def test_a_matching_email_that_would_not_read_as_one_recipient_needs_to(connector, recorder):
+    conn = connector.connection(connection())
+    config = {**BASE["send_transactional_email"], "matching_value": '"a,b"@example.com'}
+    with pytest.raises(InputError) as caught:
+        connector.execute("send_transactional_email", config, conn, client=recorder.client(conn))
+    (problem,) = caught.value.problems
+    assert problem.path == "$.to" and problem.label == "To" and "comma, quote or angle bracket" in problem.message
+    assert recorder.requests == []
+    connector.execute("send_transactional_email", {**config, "to": "ab@example.com"}, conn, client=recorder.client(conn))
+    assert len(recorder.requests) == 1
