@@ -14,6 +14,7 @@ __all__ = [
     "DEFAULT_TRANSACTIONAL",
     "Channel",
     "Delivery",
+    "MessageExists",
     "Messaging",
     "TransactionalMessage",
     "UnknownMessage",
@@ -26,6 +27,10 @@ _DELIVERY_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _DELIVERY_ID_LENGTH = 28  # like the spec's example "RPILAgUBcRhIBqSfeiIwdIYJKxTY"
 # What a send with no transactional_message_id is counted under (the spec: "attributes metrics to 1").
 _UNNAMED_MESSAGE = 1
+
+
+class MessageExists(ValueError):
+    """A seed names a template id or trigger name that is already taken."""
 
 
 class UnknownMessage(LookupError):
@@ -123,6 +128,20 @@ class Messaging:
     def messages(self) -> list[dict[str, Any]]:
         with self._lock:
             return [m.to_api(self._created_at) for m in sorted(self._messages.values(), key=lambda m: m.id)]
+
+    def add_messages(self, messages: Iterable[TransactionalMessage]) -> list[dict[str, Any]]:
+        """Add templates (all of them, or none when one's id or trigger name is taken)."""
+        messages = list(messages)
+        with self._lock:
+            ids, triggers = set(self._messages), {m.trigger.casefold() for m in self._messages.values()}
+            for message in messages:
+                if message.id in ids or message.trigger.casefold() in triggers:
+                    raise MessageExists(f"transactional message {message.id} ({message.trigger!r}) already exists")
+                ids.add(message.id)
+                triggers.add(message.trigger.casefold())
+            for message in messages:
+                self._messages[message.id] = message
+            return [message.to_api(self._created_at) for message in messages]
 
     def resolve(self, reference: int | str | None, channel: Channel, *, auto_create: bool = False) -> int:
         """The id of the template a send names, by id or trigger name; raises UnknownMessage or WrongChannel.

@@ -135,3 +135,25 @@ def test_sends_have_their_own_rate_limit_beside_the_app_apis(control: httpx.Clie
 def test_the_customerio_preset_allows_100_sends_and_10_other_calls_a_second(control: httpx.Client) -> None:
     limits = control.put("/rate_limits", json={"preset": "customerio"}).json()
     assert (limits["transactional"], limits["app"]) == (100, 10)
+
+
+def test_templates_can_be_seeded_and_reset_restores_the_defaults(sandbox: SandboxServer, control: httpx.Client,
+                                                                  app: httpx.Client) -> None:
+    seed = {"messages": [{"id": 10, "name": "Shipping update", "channel": "sms", "trigger": "shipped"}]}
+    assert control.post("/transactional", json=seed).status_code == 200
+    assert app.post("/v1/send/sms", json={**SMS, "transactional_message_id": "SHIPPED"}).status_code == 200
+    assert sandbox.state.messaging.deliveries()[0]["transactional_message_id"] == 10
+    assert control.post("/transactional", json=seed).status_code == 409  # taken: nothing replaced
+    control.post("/reset")
+    assert [m["id"] for m in app.get("/v1/transactional").json()["messages"]] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("messages", "says"), [
+    ({}, "messages must be an array"),
+    ([{"id": 0, "name": "x", "channel": "sms"}], "messages[0].id must be a positive integer"),
+    ([{"id": 9, "name": " ", "channel": "sms"}], "messages[0].name must be a non-empty string"),
+    ([{"id": 9, "name": "x", "channel": "fax"}], "messages[0].channel must be one of email, sms, push"),
+])
+def test_bad_template_seeds_are_refused(control: httpx.Client, messages: object, says: str) -> None:
+    answer = control.post("/transactional", json={"messages": messages})
+    assert answer.status_code == 400 and answer.json()["error"] == says
