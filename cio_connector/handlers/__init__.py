@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..pipeline.registry import HandlerRegistry
-from . import events, people, segments
+from . import devices, events, objects, people, segments
 
-__all__ = ["SHIPPED", "events", "people", "segments", "shipped_handlers"]
+__all__ = ["SHIPPED", "devices", "events", "objects", "people", "segments", "shipped_handlers"]
 
 SHIPPED = (
     people.upsert_customer,
@@ -14,6 +14,16 @@ SHIPPED = (
     segments.remove_customer_from_segment,
     events.track_event,
     events.track_page,
+    objects.identify_object,
+    objects.delete_object,
+    objects.add_relationship,
+    objects.remove_relationship,
+    devices.add_device,
+    devices.delete_device,
+    people.merge_customers,
+    people.suppress_customer,
+    people.unsuppress_customer,
+    events.track_screen,
 )
 
 

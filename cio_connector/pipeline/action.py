@@ -25,6 +25,9 @@ class Action:
     manifest: ActionManifest
     schema: Mapping[str, Any]
     handler: Handler
+    #: As the handler declares them (``@handler``): what hosts, tools and docs show.
+    idempotent: bool = True
+    destructive: bool = False
     tree: FieldTree = field(init=False)
 
     def __post_init__(self) -> None:
