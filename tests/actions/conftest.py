@@ -11,6 +11,7 @@ from cio_connector.sandbox import SandboxServer
 from cio_connector.sandbox.identity import Identifier
 
 EMAIL = "ada@example.com"
+ACME_TYPE = "1"
 ULID = "01HZY5Q7W9X2B3C4D5E6F7G8H9"
 
 #: A valid config per action, in an order that makes sense against one workspace that already
