@@ -24,12 +24,14 @@ __all__ = [
     "BATCH_MAX_BYTES",
     "CIO_ID_INPUT_PATTERN",
     "CIO_PREFIX",
+    "DEVICE_PLATFORMS",
     "EMAIL_PATTERN",
     "ENTITY_MAX_BYTES",
     "EVENT_DATA_MAX_BYTES",
     "EVENT_NAME_MAX_BYTES",
     "IDENTIFIER_MAX_BYTES",
     "MAX_ATTRIBUTES",
+    "OBJECT_TYPE_ID_PATTERN",
     "REGIONS",
     "SEGMENT_IDS_PER_REQUEST",
     "TRACK_REQUESTS_PER_SECOND",
@@ -100,6 +102,12 @@ def identifier_type_from_shape(value: str) -> IdType:
     if is_email_shaped(value):
         return "email"
     return "id"
+
+
+# -- objects and devices (Track spec object_type_id, device_object_common) ----------------------------
+#: Object type ids "are string-formatted integers that begin at 1 and increment for each new type".
+OBJECT_TYPE_ID_PATTERN = r"^[1-9][0-9]*$"
+DEVICE_PLATFORMS = ("ios", "android")
 
 
 # -- regions (Track spec servers; docs.customer.io/integrations/api/app/) ---------------------------

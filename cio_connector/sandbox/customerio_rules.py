@@ -15,6 +15,7 @@ __all__ = [
     "ATTRIBUTE_VALUE_MAX_BYTES",
     "BATCH_MAX_BYTES",
     "CIO_PREFIX",
+    "DEVICE_PLATFORMS",
     "ENTITY_MAX_BYTES",
     "EVENT_DATA_MAX_BYTES",
     "EVENT_NAME_MAX_BYTES",
@@ -41,6 +42,9 @@ BATCH_MAX_BYTES = 500_000
 
 TRACK_REQUESTS_PER_SECOND = 1000
 APP_REQUESTS_PER_SECOND = 10
+
+# A device's messaging platform (Track spec device_object_common).
+DEVICE_PLATFORMS = ("ios", "android")
 
 # v1 path identifiers and segment ids with id_type=cio_id carry it; v2 identifiers do not.
 CIO_PREFIX = "cio_"

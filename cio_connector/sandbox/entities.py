@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .customerio_rules import DEVICE_PLATFORMS
 from .identity import Identifier, identifier_from_object
 from .objects import ObjectRef, object_ref
 from .responses import v2_error
@@ -18,7 +19,6 @@ from .validation import attribute_problems, identifier_problem
 __all__ = ["OBJECT_ACTIONS", "apply_device", "apply_object", "apply_relationships"]
 
 OBJECT_ACTIONS = frozenset({"identify", "identify_anonymous", "delete", "add_relationships", "delete_relationships"})
-DEVICE_PLATFORMS = ("ios", "android")
 
 Errors = list[dict[str, str]]
 
