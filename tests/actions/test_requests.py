@@ -289,3 +289,40 @@ def test_a_screen_view_is_resent_only_with_an_event_id(connector):
     with_id = connector.build_request("track_screen", CONFIGS["track_screen"])
     without = connector.build_request("track_screen", {"customer_id": EMAIL, "screen_name": "Home"})
     assert (with_id.idempotent, without.idempotent) == (True, False)
+
+
+@pytest.mark.parametrize("region", HOSTS)
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize(("field", "value", "_"), MATCHING)
+def test_every_dry_run_describes_a_request_valid_against_the_spec(connector, region, action, field, value, _):
+    config = dict(CONFIGS[action])
+    for prefix in ("matching", "primary", "secondary"):
+        if f"{prefix}_field" in config:
+            config.update({f"{prefix}_field": field, f"{prefix}_value": value})
+    if "customer_id" in config:
+        config["customer_id"] = value if field != "cio_id" else f"cio_{value.removeprefix('cio_')}"
+    result = connector.execute(action, config, connection(region), dry_run=True)
+    assert result.request["url"] == f"{HOSTS[region]}/api/v2/entity"
+    validate_track_request(result.request["method"], result.request["url"], result.request["json"])
+
+
+# The spec check has teeth: bodies a handler must never build are refused by it.
+NOT_TO_SPEC = [
+    {"type": "person", "identifiers": {"id": "1"}, "action": "add_device", "device": {"token": "t", "platform": "windows"}},
+    {
+        "type": "person",
+        "identifiers": {"id": "1"},
+        "action": "add_device",
+        "device": {"token": "t", "platform": "ios", "attributes": {"build": 42}},
+    },
+    {"type": "person", "identifiers": {"id": "1"}, "action": "delete_device"},
+    {"type": "object", "identifiers": {"object_type_id": 1, "object_id": "acme"}, "action": "identify"},
+    {"type": "person", "identifiers": {"id": "1"}, "action": "add_relationships"},
+    {"type": "person", "identifiers": {"id": "1"}, "action": "screen"},
+]
+
+
+@pytest.mark.parametrize("body", NOT_TO_SPEC, ids=range(len(NOT_TO_SPEC)))
+def test_the_spec_refuses_what_no_handler_may_build(body):
+    with pytest.raises(AssertionError, match="violates the Track API spec"):
+        validate_track_request("POST", "/api/v2/entity", body)
