@@ -7,7 +7,8 @@ applies it only when it is valid; it returns the v2 errors, empty when it was ap
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .customerio_rules import DEVICE_PLATFORMS
 from .identity import Identifier, identifier_from_object
@@ -21,6 +22,9 @@ __all__ = ["OBJECT_ACTIONS", "apply_device", "apply_object", "apply_relationship
 OBJECT_ACTIONS = frozenset({"identify", "identify_anonymous", "delete", "add_relationships", "delete_relationships"})
 
 Errors = list[dict[str, str]]
+T = TypeVar("T")
+#: Reads one relationship's ``identifiers`` (a person's or an object's) at a field path.
+Reader = Callable[[Any, str], tuple[T | None, Errors]]
 
 
 def _attributes(value: Any, field: str) -> tuple[dict[str, Any], Errors]:
@@ -56,14 +60,15 @@ def _person(value: Any, field: str) -> tuple[Identifier | None, Errors]:
     return target, []
 
 
-def _relationships(value: Any, read: Any, *, required: bool) -> tuple[list[tuple[Any, dict[str, Any]]], Errors]:
+def _relationships(value: Any, read: Reader[T], *, required: bool) -> tuple[list[tuple[T, dict[str, Any]]], Errors]:
     """``cio_relationships``: each item's ``identifiers`` read by ``read``, and its attributes."""
     if value is None and not required:
         return [], []
     if not isinstance(value, list) or not value:
         return [], [v2_error("required" if value is None else "invalid", "cio_relationships",
                              "cio_relationships must be a non-empty array")]
-    found, errors = [], []
+    found: list[tuple[T, dict[str, Any]]] = []
+    errors: Errors = []
     for index, item in enumerate(value):
         at = f"cio_relationships.{index}"
         if not isinstance(item, dict):
@@ -78,6 +83,7 @@ def _relationships(value: Any, read: Any, *, required: bool) -> tuple[list[tuple
 
 
 def apply_object(state: SandboxState, entity: dict[str, Any]) -> Errors:
+    """``identify_anonymous`` identifies the object; its anonymous people are not simulated."""
     action = entity.get("action")
     if action not in OBJECT_ACTIONS:
         message = "action is required" if action is None else f"unknown action {action!r} for type object"
@@ -87,10 +93,10 @@ def apply_object(state: SandboxState, entity: dict[str, Any]) -> Errors:
         if not errors and ref is not None:
             state.delete_object(ref)
         return errors
-    anonymous = action == "identify_anonymous"
-    people, more = ([], []) if anonymous else _relationships(
-        entity.get("cio_relationships"), _person, required=action != "identify"
-    )
+    people: list[tuple[Identifier, dict[str, Any]]] = []
+    more: Errors = []
+    if action != "identify_anonymous":
+        people, more = _relationships(entity.get("cio_relationships"), _person, required=action != "identify")
     attributes, problems = _attributes(entity.get("attributes"), "attributes") if action.startswith("identify") else ({}, [])
     errors += more + problems
     if errors or ref is None:
@@ -104,7 +110,10 @@ def apply_object(state: SandboxState, entity: dict[str, Any]) -> Errors:
 
 
 def apply_relationships(state: SandboxState, target: Identifier, entity: dict[str, Any], *, add: bool) -> Errors:
-    objects, errors = _relationships(entity.get("cio_relationships"), lambda v, f: _object(state, v, f), required=True)
+    def read(value: Any, field: str) -> tuple[ObjectRef | None, Errors]:
+        return _object(state, value, field)
+
+    objects, errors = _relationships(entity.get("cio_relationships"), read, required=True)
     if not errors:
         state.relate(target, objects, add=add)
     return errors

@@ -33,3 +33,12 @@ def test_merge_checks_each_side_like_the_matching_group(connector, key):
     assert merge.field(f"{key}_value").constraints == matching.fields[1].constraints
     rules = [r for r in merge.rules if r.then.field == f"{key}_value"]
     assert [(r.when.equals, r.then.constraints) for r in rules] == [(r.when.equals, r.then.constraints) for r in matching.rules]
+
+
+@pytest.mark.parametrize(
+    ("key", "credential"), [("device_token", False), ("push_token", False), ("api_token", True), ("token", True)]
+)
+def test_lint_reads_a_device_token_as_an_identifier_not_a_credential(key, credential):
+    from cio_connector.ci.lint import DEVICE_TOKEN_KEY, SECRET_KEY
+
+    assert bool(SECRET_KEY.search(key) and not DEVICE_TOKEN_KEY.search(key)) is credential
