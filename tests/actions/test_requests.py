@@ -186,6 +186,17 @@ def test_a_batch_of_every_action_is_valid_against_the_spec(connector):
 
 BAD = [
     (
+        "remove_relationship",
+        {"matching_field": "cio_id", "matching_value": "cio_", "object_type_id": "1"},
+        [("$.matching_value", "must be a CIO ID"), ("$.object_id", "is required")],
+    ),
+    (
+        "delete_device",
+        {"matching_field": "id", "matching_value": "42", "device_token": "  "},
+        [("$.device_token", "must not be blank")],
+    ),
+    ("unsuppress_customer", {"matching_field": "id", "matching_value": "x" * 151}, [("$.matching_value", "at most 150 bytes")]),
+    (
         "identify_object",
         {"object_type_id": "companies", "object_id": "acme"},
         [("$.object_type_id", "must be an object type ID")],
