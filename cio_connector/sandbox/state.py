@@ -276,4 +276,3 @@ def _segment_identifier(id_type: IdType, value: str) -> Identifier | None:
         prefixed = value.startswith(CIO_PREFIX) and len(value) > len(CIO_PREFIX)
         return Identifier("cio_id", value[len(CIO_PREFIX) :]) if prefixed else None
     return Identifier("id", value)
-
