@@ -17,7 +17,7 @@ from .responses import v2_error
 from .state import SandboxState
 from .validation import attribute_problems, identifier_problem
 
-__all__ = ["OBJECT_ACTIONS", "apply_device", "apply_object", "apply_relationships"]
+__all__ = ["OBJECT_ACTIONS", "apply_device", "apply_object", "apply_relationships", "identify_related"]
 
 OBJECT_ACTIONS = frozenset({"identify", "identify_anonymous", "delete", "add_relationships", "delete_relationships"})
 
@@ -48,6 +48,13 @@ def _object(state: SandboxState, value: Any, field: str) -> tuple[ObjectRef | No
         message = f"object type {ref.type_id!r} does not exist in this workspace"
         return None, [v2_error("not_found", f"{field}.object_type_id", message)]
     return ref, []
+
+
+def _object_reader(state: SandboxState) -> Reader[ObjectRef]:
+    def read(value: Any, field: str) -> tuple[ObjectRef | None, Errors]:
+        return _object(state, value, field)
+
+    return read
 
 
 def _person(value: Any, field: str) -> tuple[Identifier | None, Errors]:
@@ -110,12 +117,18 @@ def apply_object(state: SandboxState, entity: dict[str, Any]) -> Errors:
 
 
 def apply_relationships(state: SandboxState, target: Identifier, entity: dict[str, Any], *, add: bool) -> Errors:
-    def read(value: Any, field: str) -> tuple[ObjectRef | None, Errors]:
-        return _object(state, value, field)
-
-    objects, errors = _relationships(entity.get("cio_relationships"), read, required=True)
+    objects, errors = _relationships(entity.get("cio_relationships"), _object_reader(state), required=True)
     if not errors:
         state.relate(target, objects, add=add)
+    return errors
+
+
+def identify_related(state: SandboxState, target: Identifier, attributes: dict[str, Any], entity: dict[str, Any]) -> Errors:
+    """A person identify carrying ``cio_relationships``: nothing is applied unless every object is valid."""
+    objects, errors = _relationships(entity.get("cio_relationships"), _object_reader(state), required=True)
+    if not errors:
+        state.identify(target, attributes)
+        state.relate(target, objects, add=True)
     return errors
 
 

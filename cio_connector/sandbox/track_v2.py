@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .customerio_rules import BATCH_MAX_BYTES, ENTITY_MAX_BYTES, looks_like_ulid
-from .entities import apply_device, apply_object, apply_relationships
+from .entities import apply_device, apply_object, apply_relationships, identify_related
 from .identity import Identifier, identifier_from_object
 from .models import EventKind
 from .responses import ok, v2_error, v2_errors
@@ -92,8 +92,8 @@ def apply_entity(state: SandboxState, entity: Any) -> list[dict[str, str]]:
         errors += [v2_error("invalid", "attributes", p) for p in attribute_problems(attributes)]
         if errors or target is None:
             return errors
-        if isinstance(entity.get("cio_relationships"), list):
-            attributes = {**attributes, "cio_relationships": {"relationships": entity["cio_relationships"]}}
+        if entity.get("cio_relationships") is not None:  # identify, then relate: objects checked first
+            return identify_related(state, target, attributes, entity)
         state.identify(target, attributes)
     elif action in _EVENT_ACTIONS:
         name, event_errors = _event_errors(entity)

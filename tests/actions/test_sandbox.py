@@ -283,3 +283,13 @@ def test_the_snapshot_holds_what_a_test_reads(us_sandbox, track):
     snapshot = us_sandbox.snapshot()
     assert {"object_types", "objects", "suppressed", "merges"} <= set(snapshot)
     assert snapshot["objects"][0]["object_id"] == "acme"
+
+
+def test_a_person_identify_with_relationships_relates_them_after_checking_every_object(us_sandbox, track):
+    related = [{"identifiers": ACME, "relationship_attributes": {"role": "owner"}}]
+    ok(entity(track, person({"id": "new-1"}, "identify", attributes={"plan": "pro"}, cio_relationships=related)))
+    found = us_sandbox.state.find("new-1")
+    assert found["relationships"] == related and us_sandbox.state.object("1", "acme")["people"] == [found["cio_id"]]
+    unknown = [{"identifiers": {"object_type_id": "8", "object_id": "x"}}]
+    response = entity(track, person({"id": "new-2"}, "identify", cio_relationships=unknown))
+    assert response.status_code == 400 and us_sandbox.state.find("new-2") is None
