@@ -24,6 +24,7 @@ __all__ = [
     "BATCH_MAX_BYTES",
     "CIO_ID_INPUT_PATTERN",
     "CIO_PREFIX",
+    "DEVICE_PLATFORMS",
     "E164_PATTERN",
     "EMAIL_PATTERN",
     "ENTITY_MAX_BYTES",
@@ -31,6 +32,7 @@ __all__ = [
     "EVENT_NAME_MAX_BYTES",
     "IDENTIFIER_MAX_BYTES",
     "MAX_ATTRIBUTES",
+    "OBJECT_TYPE_ID_PATTERN",
     "REGIONS",
     "SEGMENT_IDS_PER_REQUEST",
     "SEND_AT_MAX_DAYS_AHEAD",
@@ -110,6 +112,12 @@ def identifier_type_from_shape(value: str) -> IdType:
     if is_email_shaped(value):
         return "email"
     return "id"
+
+
+# -- objects and devices (Track spec object_type_id, device_object_common) ----------------------------
+#: Object type ids "are string-formatted integers that begin at 1 and increment for each new type".
+OBJECT_TYPE_ID_PATTERN = r"^[1-9][0-9]*$"
+DEVICE_PLATFORMS = ("ios", "android")
 
 
 # -- regions (Track spec servers; docs.customer.io/integrations/api/app/) ---------------------------

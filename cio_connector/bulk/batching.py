@@ -26,7 +26,7 @@ BATCH_PATH = "/api/v2/batch"
 _SEGMENT_PATH = re.compile(r"/api/v1/segments/\d+/(add|remove)_customers")
 _BATCH_OPEN, _BATCH_CLOSE = b'{"batch":[', b"]}"
 _IDS_OPEN, _IDS_CLOSE = b'{"ids":[', b"]}"
-_DEDUPED_ACTIONS = ("event", "page")
+_DEDUPED_ACTIONS = ("event", "page", "screen")
 
 Kind = Literal["v2", "segment", "single"]
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Batch:
     parts: list[bytes] = field(default_factory=list)
     tickets: list[Ticket] = field(default_factory=list)
     size: int = 0
+    #: Safe to send again: False when it carries a merge (or a send) that may not land twice.
+    idempotent: bool = True
 
     def body(self) -> bytes:
         if self.kind == "v2":
@@ -64,7 +66,7 @@ class Batch:
 
     def request(self) -> ApiRequest:
         """The call as an ``ApiRequest`` without a body (the body is ``body()``): for errors and dry runs."""
-        return ApiRequest(self.api, self.method, self.path, self.query)
+        return ApiRequest(self.api, self.method, self.path, self.query, idempotent=self.idempotent)
 
     def __len__(self) -> int:
         return len(self.tickets)
@@ -105,7 +107,7 @@ class Packer:
             return self._add_ids(ticket, request)
         body = request.body or b""
         single = Batch(request.api, request.method, request.path, request.query, "single", self._clock(),
-                       [body], [ticket], len(body))
+                       [body], [ticket], len(body), idempotent=request.idempotent)
         return [single]
 
     def due(self) -> list[Batch]:
@@ -125,14 +127,17 @@ class Packer:
 
     def _add_entity(self, ticket: Ticket, request: ApiRequest) -> list[Batch] | TooLarge:
         entity = request.json
+        resendable = request.idempotent
         if entity.get("action") in _DEDUPED_ACTIONS and not entity.get("id"):
             # a retried batch is then deduplicated by Customer.io
             item = compact_json({**entity, "id": new_ulid()}, allow_nan=False)
+            resendable = True
         else:
             item = request.body or b""  # encoded once, when the request's size was checked
         if len(item) > self.item_max_bytes:
             return TooLarge(len(item), self.item_max_bytes)
-        key = ("v2",)
+        # A merge goes in batches of its own kind: one in a batch of upserts would stop them all being retried.
+        key: tuple[str, ...] = ("v2",) if resendable else ("v2", "once")
         full: list[Batch] = []
         batch = self._open.get(key)
         room = self.batch_max_bytes - len(_BATCH_OPEN) - len(_BATCH_CLOSE)
@@ -140,7 +145,8 @@ class Packer:
             full.append(self._open.pop(key))
             batch = None
         if batch is None:
-            batch = self._open[key] = Batch("track", "POST", BATCH_PATH, (), "v2", self._clock(), size=-1)
+            batch = self._open[key] = Batch("track", "POST", BATCH_PATH, (), "v2", self._clock(), size=-1,
+                                            idempotent=resendable)
         batch.parts.append(item)
         batch.tickets.append(ticket)
         batch.size += 1 + len(item)  # the comma before it (the first item's is counted by size=-1)

@@ -224,9 +224,12 @@ class BulkRun:
             except RetryableApiError as exc:
                 if exc.status == 429:
                     await budget.penalize(exc.retry_after)
-                delay = None if self._stopping else self.options.retry.delay(attempts, exc.retry_after)
+                landed = not (exc.not_sent or exc.status in _NOT_PROCESSED)  # Customer.io may have applied it
+                once = landed and not batch.idempotent
+                delay = None if self._stopping or once else self.options.retry.delay(attempts, exc.retry_after)
                 if delay is None:
                     reason = "interrupted before retrying" if self._stopping else f"gave up after {attempts} attempts"
+                    reason = "not retried: it is not idempotent" if once else reason
                     if not (exc.not_sent or exc.status in _NOT_PROCESSED):
                         reason += "; the last attempt may have landed"
                     return self._fail_all(batch, type(exc).__name__, f"{exc} ({reason})", attempts)

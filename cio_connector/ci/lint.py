@@ -33,6 +33,8 @@ ENTITY_DATA_MAX_BYTES: int = _facts.EVENT_DATA_MAX_BYTES
 
 #: Keys that hold a credential: ``api_key``, ``track_api_key``, ``client_secret``, ``token``.
 SECRET_KEY = re.compile(r"(^|_)(key|secret|token|password)$")
+#: A device's push token names a phone (an identifier, like an email), not a credential of ours.
+DEVICE_TOKEN_KEY = re.compile(r"(^|_)(device|push)_token$")
 #: Keys that hold a Customer.io person identifier (``segment`` ids are integers and not people).
 IDENTIFIER_KEY = re.compile(r"^(matching_value|customer_id|anonymous_id|cio_id|email|id|.+_id)$")
 _TEXT = {"string", "email", "url"}
@@ -206,7 +208,8 @@ def _texts(doc: Located, field: dict, here: tuple[PathPart, ...]) -> Iterator[Fi
 
 def _secret(doc: Located, field: dict, here: tuple[PathPart, ...]) -> Iterator[Finding]:
     key = field.get("key")
-    if isinstance(key, str) and SECRET_KEY.search(key) and field.get("secret") is not True:
+    credential = isinstance(key, str) and SECRET_KEY.search(key) and not DEVICE_TOKEN_KEY.search(key)
+    if credential and field.get("secret") is not True:
         yield _at(
             doc,
             (*here, "key"),

@@ -65,7 +65,7 @@ class Constraints(_Model):
 
 
 class DynamicOptions(_Model):
-    source: Literal["segments", "transactional_messages"]
+    source: Literal["segments", "object_types", "transactional_messages"]
     filter: dict[str, str | int | bool] = PydanticField(default_factory=dict)
 
 

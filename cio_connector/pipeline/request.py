@@ -95,6 +95,6 @@ class ApiRequest:
 
 
 def resendable(entity: Mapping[str, Any]) -> bool:
-    """Whether a Track v2 entity (or batch item) may be sent twice: an event or a page view only
-    with a dedupe ``id``, which Customer.io uses to drop the repeat."""
-    return entity.get("action") not in ("event", "page") or bool(entity.get("id"))
+    """Whether a Track v2 entity (or batch item) may be sent twice: an event, a page or a screen
+    view only with a dedupe ``id``, which Customer.io uses to drop the repeat."""
+    return entity.get("action") not in ("event", "page", "screen") or bool(entity.get("id"))

@@ -48,6 +48,10 @@ async def create_segment(request: Request) -> Response:
     return JSONResponse({"segment": created})
 
 
+async def list_object_types(request: Request) -> Response:
+    return JSONResponse({"types": sandbox_state(request).object_types()})
+
+
 async def list_workspaces(request: Request) -> Response:
     state = sandbox_state(request)
     workspace = state.workspace
@@ -60,8 +64,8 @@ async def list_workspaces(request: Request) -> Response:
                     "messages_sent": 0,
                     "billable_messages_sent": 0,
                     "people": len(state.people()),
-                    "object_types": 0,
-                    "objects": 0,
+                    "object_types": len(state.object_types()),
+                    "objects": len(state.objects()),
                 }
             ]
         }
@@ -125,6 +129,7 @@ def app_router() -> Router:
         Route("/v1/segments", create_segment, methods=["POST"]),
         Route("/v1/segments/{segment_id:int}", get_segment, methods=["GET"]),
         Route("/v1/workspaces", list_workspaces, methods=["GET"]),
+        Route("/v1/object_types", list_object_types, methods=["GET"]),
         Route("/v1/customers", customers_by_email, methods=["GET"]),
         Route("/v1/customers/{identifier}/attributes", customer_attributes, methods=["GET"]),
         *transactional_routes(),

@@ -16,6 +16,7 @@ __all__ = [
     "ATTRIBUTE_VALUE_MAX_BYTES",
     "BATCH_MAX_BYTES",
     "CIO_PREFIX",
+    "DEVICE_PLATFORMS",
     "EMAIL_RECIPIENTS_MAX",
     "ENTITY_MAX_BYTES",
     "EVENT_DATA_MAX_BYTES",
@@ -63,6 +64,9 @@ METRICS_BY_CHANNEL: dict[str, tuple[str, ...]] = {
     "push": ("converted", "delivered", "opened"),
     "sms": ("bounced", "clicked", "delivered", "opened"),
 }
+
+# A device's messaging platform (Track spec device_object_common).
+DEVICE_PLATFORMS = ("ios", "android")
 
 # v1 path identifiers and segment ids with id_type=cio_id carry it; v2 identifiers do not.
 CIO_PREFIX = "cio_"

@@ -45,11 +45,10 @@ def _render(page, schema, rjsf_ui, jsonforms_ui, data):
 def test_every_field_renders_with_labelled_dropdowns(action, harness, connector, forms_site, output_dir):
     schema = json.loads((SCHEMAS / "config" / f"{action}.json").read_text())
     fields = connector.action(action).manifest.fields
-    live = {}  # every field's live choices (manual segments, transactional messages), as a host fills them
-    for f in fields:
-        if f.options:
-            live[f.key] = connector.options(action, f.key, forms_site.sandbox.connection())
-            schema = with_options(schema, f.key, live[f.key])
+    live = {}  # the live choices (manual segments, object types, transactional messages), as a host fills them
+    for field in (f for f in fields if f.options):
+        live[field.key] = connector.options(action, field.key, forms_site.sandbox.connection())
+        schema = with_options(schema, field.key, live[field.key])
     data = {"matching_field": "email"} if "matching_field" in schema["properties"] else {}
     _render(harness, schema, rjsf_ui_schema(connector, action), jsonforms_ui_schema(connector, action), data)
     harness.screenshot(path=str(output_dir / f"libraries-{action}.png"), full_page=True)
@@ -76,7 +75,7 @@ def test_every_field_renders_with_labelled_dropdowns(action, harness, connector,
         assert harness.locator("#rjsf fieldset#root_mappings button.btn-add").count() == 1
     for key, options in live.items():
         assert selects[f"root_{key}"][1:] == [o["label"] for o in options]
-        assert len(options) == {"segment": 3, "transactional_message_id": 4}[key]
+        assert len(options) == {"segment": 3, "object_type_id": 2, "transactional_message_id": 4}[key]
     assert not [m for m in harness.console_messages if "error" in m or "No resolver" in m]
 
 

@@ -1,4 +1,4 @@
-"""Every shipped manifest loads, and says exactly what issue 2 specifies: names, keys, requiredness, facts."""
+"""Every shipped manifest loads, and says exactly what issues 2 and 17 specify: names, keys, requiredness, facts."""
 
 from __future__ import annotations
 
@@ -19,6 +19,16 @@ SPEC: dict[str, tuple[list[str], list[str]]] = {
     "remove_customer_from_segment": (["matching_field", "matching_value", "segment"], []),
     "track_event": (["name", "customer_id"], ["mappings", "timestamp", "event_id"]),
     "track_page": (["customer_id", "page_url"], ["mappings", "timestamp", "event_id"]),
+    "identify_object": (["object_type_id", "object_id"], ["mappings"]),
+    "delete_object": (["object_type_id", "object_id"], []),
+    "add_relationship": (["matching_field", "matching_value", "object_type_id", "object_id"], ["relationship_mappings"]),
+    "remove_relationship": (["matching_field", "matching_value", "object_type_id", "object_id"], []),
+    "add_device": (["matching_field", "matching_value", "device_token", "platform"], ["last_used", "device_mappings"]),
+    "delete_device": (["matching_field", "matching_value", "device_token"], []),
+    "merge_customers": (["primary_field", "primary_value", "secondary_field", "secondary_value"], []),
+    "suppress_customer": (["matching_field", "matching_value"], []),
+    "unsuppress_customer": (["matching_field", "matching_value"], []),
+    "track_screen": (["customer_id", "screen_name"], ["mappings", "timestamp", "event_id"]),
     "track_anonymous_event": (["name"], ["anonymous_id", "mappings", "timestamp", "event_id"]),
     "report_delivery_metric": (["delivery_id", "metric"], ["recipient", "reason", "href", "timestamp"]),
     "send_transactional_email": (
@@ -41,6 +51,16 @@ FIELD_ORDER = {
     "remove_customer_from_segment": ["matching_field", "matching_value", "segment"],
     "track_event": ["name", "customer_id", "mappings", "timestamp", "event_id"],
     "track_page": ["customer_id", "page_url", "mappings", "timestamp", "event_id"],
+    "identify_object": ["object_type_id", "object_id", "mappings"],
+    "delete_object": ["object_type_id", "object_id"],
+    "add_relationship": ["matching_field", "matching_value", "object_type_id", "object_id", "relationship_mappings"],
+    "remove_relationship": ["matching_field", "matching_value", "object_type_id", "object_id"],
+    "add_device": ["matching_field", "matching_value", "device_token", "platform", "last_used", "device_mappings"],
+    "delete_device": ["matching_field", "matching_value", "device_token"],
+    "merge_customers": ["primary_field", "primary_value", "secondary_field", "secondary_value"],
+    "suppress_customer": ["matching_field", "matching_value"],
+    "unsuppress_customer": ["matching_field", "matching_value"],
+    "track_screen": ["customer_id", "screen_name", "mappings", "timestamp", "event_id"],
     "track_anonymous_event": ["anonymous_id", "name", "mappings", "timestamp", "event_id"],
     "report_delivery_metric": ["delivery_id", "metric", "recipient", "reason", "href", "timestamp"],
     "send_transactional_email": [
@@ -55,6 +75,13 @@ FIELD_ORDER = {
 
 MATCHING_ACTIONS = [name for name, keys in FIELD_ORDER.items() if "matching_field" in keys]
 SEGMENT_ACTIONS = ["add_customer_to_segment", "remove_customer_from_segment"]
+OBJECT_ACTIONS = ["identify_object", "delete_object", "add_relationship", "remove_relationship"]
+ATTRIBUTE_LIMITS = [
+    ("max_properties", facts.MAX_ATTRIBUTES),
+    ("key_max_bytes", facts.ATTRIBUTE_NAME_MAX_BYTES),
+    ("value_max_bytes", facts.ATTRIBUTE_VALUE_MAX_BYTES),
+    ("max_bytes", facts.ENTITY_MAX_BYTES),
+]
 
 # (action, field, constraint) -> the documented Customer.io limit it encodes.
 LIMITS = [
@@ -69,6 +96,15 @@ LIMITS = [
     ("track_page", "customer_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
     ("track_page", "page_url", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
     ("track_page", "mappings", "max_bytes", facts.ENTITY_MAX_BYTES),
+    *[(name, "object_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES) for name in OBJECT_ACTIONS],
+    ("merge_customers", "primary_value", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    ("merge_customers", "secondary_value", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    *[("identify_object", "mappings", c, v) for c, v in ATTRIBUTE_LIMITS],
+    *[("add_relationship", "relationship_mappings", c, v) for c, v in ATTRIBUTE_LIMITS],
+    *[("add_device", "device_mappings", c, v) for c, v in ATTRIBUTE_LIMITS],
+    ("track_screen", "customer_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    ("track_screen", "screen_name", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
+    ("track_screen", "mappings", "max_bytes", facts.ENTITY_MAX_BYTES),
     ("track_anonymous_event", "name", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
     ("track_anonymous_event", "anonymous_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
     ("track_anonymous_event", "mappings", "max_bytes", facts.EVENT_DATA_MAX_BYTES),

@@ -29,7 +29,8 @@ ROUTES = [
 def test_health_says_which_connector(client, connector):
     answer = client.get("/health")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "connector": "customerio", "version": connector.manifest.version, "actions": 11}
+    health = {"status": "ok", "connector": "customerio", "version": connector.manifest.version, "actions": len(connector.actions)}
+    assert answer.json() == health
 
 
 def test_the_manifest_route_serves_the_generated_manifest(client, connector):

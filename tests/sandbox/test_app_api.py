@@ -17,7 +17,7 @@ def test_workspaces(sandbox: SandboxServer, app: httpx.Client, track: httpx.Clie
         "messages_sent": 0,
         "billable_messages_sent": 0,
         "people": 1,
-        "object_types": 0,
+        "object_types": 2,  # the seeded Companies and Workspaces
         "objects": 0,
     }
 
