@@ -291,3 +291,12 @@ def test_validate_flags_a_send_at_beyond_90_days_at_its_line(tmp_path, capsys):
     assert main(["validate", str(path)]) == 1
     (line,) = [line for line in capsys.readouterr().out.splitlines() if "send_at" in line]
     assert line.startswith(f"{path}:7:") and "Customer.io schedules a send at most 90 days ahead" in line
+
+
+def test_run_never_resends_a_send_that_may_have_landed(connector, sandbox):
+    sandbox.controls.set_faults(Faults(error_rate=1, statuses=(500,)))
+    config = {"transactional_message_id": 3, "matching_field": "id", "matching_value": "{{ record.id }}",
+              "to": "+15551234567"}
+    summary = deliver(connector, "send_transactional_sms", config, connection_for(sandbox), [{"id": "1"}, {"id": "2"}])
+    assert (summary.delivered, summary.failed) == (0, 2)
+    assert [status for _, _, status in sent(sandbox)] == [500, 500]  # one attempt each: a repeat is a second SMS
