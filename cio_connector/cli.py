@@ -24,7 +24,9 @@ def _actions(args: argparse.Namespace) -> int:
         fields = ", ".join(
             f"{f.key}{'' if f.required else '?'}" for f in action.manifest.fields
         )
-        print(f"  {action.name:<30} {action.manifest.title}: {fields}")
+        flags = (("destructive", action.destructive), ("not idempotent", not action.idempotent))
+        notes = [note for note, shown in flags if shown]
+        print(f"  {action.name:<30} {action.manifest.title}: {fields}" + (f" [{', '.join(notes)}]" if notes else ""))
     return 0
 
 

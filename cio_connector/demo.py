@@ -20,6 +20,7 @@ RECORDS = {
     "ada": {
         "id": "user-1001", "email": "ada@example.com", "plan": "pro",
         "signed_up": dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.UTC),
+        "company": {"id": "engines", "name": "Analytical Engines Ltd", "seats": 40}, "phone_token": "apns-7f3a9c",
     },
     "linus": {"email": "linus+news@example.com", "plan": "free", "company": "Kernel Co"},
     "grace": {"id": "user-1002", "email": "grace@example.com", "plan": "team"},
@@ -34,7 +35,9 @@ class Step:
     note: str = ""
 
 
-def _steps(segment: Callable[[str], int], cio_id: Callable[[str], str]) -> list[Callable[[], Step]]:
+def _steps(
+    segment: Callable[[str], int], cio_id: Callable[[str], str], object_type: Callable[[str], str]
+) -> list[Callable[[], Step]]:
     """The play, in order; some steps need a value that only exists after earlier ones ran."""
     by_id = {"matching_field": "id", "matching_value": "{{ record.id }}"}
     by_email = {"matching_field": "email", "matching_value": "{{ record.email }}"}
@@ -43,6 +46,7 @@ def _steps(segment: Callable[[str], int], cio_id: Callable[[str], str]) -> list[
         return {"matching_field": "cio_id", "matching_value": prefix + cio_id(email)}
 
     profile = {"email": "{{ record.email }}", "plan": "{{ record.plan }}"}
+    company = {"name": "{{ record.company.name }}", "seats": "{{ record.company.seats }}"}
     purchase = {"name": "purchase", "customer_id": "{{ record.id }}", "mappings": {"sku": "socks", "price": 23.45},
                 "event_id": "01HZY0R9W3J8Q4V5X6Y7Z8A9BC"}
     return [
@@ -65,17 +69,35 @@ def _steps(segment: Callable[[str], int], cio_id: Callable[[str], str]) -> list[
         lambda: Step("track_event", {"name": "newsletter_opened", "customer_id": "{{ record.email }}"}, "linus"),
         lambda: Step("track_event", {"name": "seat_added", "customer_id": "cio_" + cio_id("ada@example.com"),
                                      "mappings": {"seats": 26}}),
+        lambda: Step("track_anonymous_event", {"anonymous_id": "visitor-42", "name": "viewed_pricing",
+                                               "mappings": {"plan": "pro"}, "event_id": "auto"},
+                     note="before sign-up"),
+        lambda: Step("send_transactional_email", {"transactional_message_id": 2, **by_email,
+                                                  "message_data": {"order": "A-1001", "total": 23.45}},
+                     "ada", note="Order receipt, to the matched email"),
         lambda: Step("track_page", {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing",
                                     "mappings": {"title": "Pricing"}, "event_id": "auto"},
                      "ada", note="event_id auto: a fresh ULID"),
+        lambda: Step("identify_object", {"object_type_id": object_type("Companies"), "object_id": "{{ record.company.id }}",
+                                         "mappings": company}, "ada", note="an object: a company"),
+        lambda: Step("add_relationship", {**by_id, "object_type_id": object_type("Companies"),
+                                          "object_id": "{{ record.company.id }}", "relationship_mappings": {"role": "admin"}},
+                     "ada"),
+        lambda: Step("add_device", {**by_email, "device_token": "{{ record.phone_token }}", "platform": "ios",
+                                    "device_mappings": {"app_version": "3.2", "push_enabled": True}}, "ada"),
+        lambda: Step("track_screen", {"customer_id": "{{ record.id }}", "screen_name": "Billing", "event_id": "auto"}, "ada"),
         lambda: Step("delete_customer", by_email, "grace"),
         lambda: Step("delete_customer", by_cio("linus+news@example.com")),
     ]
 
 
 def _matching(step: Step, rendered: dict[str, Any]) -> str:
+    if "object_type_id" in rendered and "matching_field" not in rendered:
+        return f"object {rendered['object_type_id']}/{rendered['object_id']}"
     if "matching_field" in rendered:
         return f"{rendered['matching_field']}={rendered['matching_value']}"
+    if "anonymous_id" in rendered:
+        return f"anonymous_id={rendered['anonymous_id']}"
     return f"customer_id={rendered.get('customer_id')}"
 
 
@@ -109,8 +131,12 @@ def run_demo(region: str = "us", out: TextIO | None = None) -> int:
             say('Manual segments, as the "Segment" dropdown shows them (live from GET /v1/segments):')
             for option in options:
                 say(f"  {option['value']:>4}  {option['label']}")
+            types = connector.options("identify_object", "object_type_id", conn, client=client)
+            say('Object types, as the "Object Type" dropdown shows them (live from GET /v1/object_types):')
+            for option in types:
+                say(f"  {option['value']:>4}  {option['label']}")
             say()
-            ok = _play(connector, conn, client, options, say) and ok
+            ok = _play(connector, conn, client, options, types, say) and ok
         _state(sandbox.snapshot(), say)
     say("\nDemo finished: " + ("every action succeeded." if ok else "SOME STEPS FAILED (see above)."))
     return 0 if ok else 1
@@ -134,8 +160,11 @@ def _connection_checks(connector: Connector, connection: dict, sandbox: Any, say
     return ok
 
 
-def _play(connector: Connector, conn: Any, client: CioClient, options: list[dict], say: Callable) -> bool:
+def _play(
+    connector: Connector, conn: Any, client: CioClient, options: list[dict], types: list[dict], say: Callable
+) -> bool:
     labels = {o["label"]: o["value"] for o in options}
+    type_ids = {o["label"]: o["value"] for o in types}
 
     def cio_id(email: str) -> str:
         found = client.send(ApiRequest("app", "GET", "/v1/customers", query=(("email", email),))).json
@@ -144,13 +173,13 @@ def _play(connector: Connector, conn: Any, client: CioClient, options: list[dict
     say("Actions (configs use templates such as {{ record.email }}, rendered per record):")
     say(f"  {'#':>2}  {'action':<29} {'matching':<38} {'request':<60} result")
     ok = True
-    for number, make in enumerate(_steps(labels.__getitem__, cio_id), 1):
+    for number, make in enumerate(_steps(labels.__getitem__, cio_id, type_ids.__getitem__), 1):
         step = make()
         record = RECORDS.get(step.record) if step.record else None
         try:
             rendered = connector.prepare(step.action, step.config, record=record)
             result = connector.execute(step.action, step.config, conn, record=record, client=client)
-            path = result.request["url"].split(conn.track_url, 1)[-1]
+            path = result.request["url"].removeprefix(conn.track_url).removeprefix(conn.app_url)
             outcome = f"{result.status} ok" + (f" ({step.note})" if step.note else "")
         except CioConnectorError as exc:
             rendered, path, outcome, ok = {}, "-", f"FAILED: {exc}", False
@@ -170,13 +199,28 @@ def _state(snapshot: dict[str, Any], say: Callable) -> None:
         say(f"    cio_id={person['cio_id']} id={person['id']} email={person['email']}")
         say(f"      attributes: {attributes or '-'}")
         say(f"      segments:   {segments}")
+        for device in person.get("devices", []):
+            say(f"      device:     {device['platform']} {device['token']} {device['attributes']}")
+        for related in person.get("relationships", []):
+            say(f"      related to: object {related['identifiers']} {related.get('relationship_attributes', {})}")
     say(f"  events ({len(snapshot['events'])}):")
     for event in snapshot["events"]:
         say(f"    {event['type']:<6} {event['name']:<30} person={event['person']} data={event['data']}")
+    say(f"  objects ({len(snapshot.get('objects', []))}):")
+    for found in snapshot.get("objects", []):
+        where = f"type {found['object_type_id']} id={found['object_id']}"
+        say(f"    {where} attributes={found['attributes']} people={found['people']}")
     say("  manual segments:")
     for segment in snapshot["segments"]:
         if segment.get("type") == "manual":
             say(f"    {segment['id']:>4}  {segment['name']:<20} members={segment['members']}")
+    say(f"  anonymous events ({len(snapshot.get('anonymous_events', []))}):")
+    for event in snapshot.get("anonymous_events", []):
+        say(f"    {event['type']:<6} {event['name']:<30} anonymous_id={event['anonymous_id']} data={event['data']}")
+    say(f"  transactional deliveries ({len(snapshot.get('deliveries', []))}):")
+    for delivery in snapshot.get("deliveries", []):
+        say(f"    {delivery['delivery_id']} {delivery['channel']} message={delivery['transactional_message_id']} "
+            f"to={delivery['to']} person={delivery['person']} data={delivery['message_data']}")
     failures = snapshot.get("failures", [])
     if failures:
         say(f"  activity-log failures: {len(failures)}")

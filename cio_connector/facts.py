@@ -24,15 +24,20 @@ __all__ = [
     "BATCH_MAX_BYTES",
     "CIO_ID_INPUT_PATTERN",
     "CIO_PREFIX",
+    "DEVICE_PLATFORMS",
+    "E164_PATTERN",
     "EMAIL_PATTERN",
     "ENTITY_MAX_BYTES",
     "EVENT_DATA_MAX_BYTES",
     "EVENT_NAME_MAX_BYTES",
     "IDENTIFIER_MAX_BYTES",
     "MAX_ATTRIBUTES",
+    "OBJECT_TYPE_ID_PATTERN",
     "REGIONS",
     "SEGMENT_IDS_PER_REQUEST",
+    "SEND_AT_MAX_DAYS_AHEAD",
     "TRACK_REQUESTS_PER_SECOND",
+    "TRANSACTIONAL_REQUESTS_PER_SECOND",
     "ULID_PATTERN",
     "UNIX_SECONDS_MAX",
     "Api",
@@ -61,6 +66,13 @@ SEGMENT_IDS_PER_REQUEST = 1000
 
 TRACK_REQUESTS_PER_SECOND = 1000
 APP_REQUESTS_PER_SECOND = 10
+# App API docs: transactional sends (POST /v1/send/...) have their own limit beside the 10/s.
+TRANSACTIONAL_REQUESTS_PER_SECOND = 100
+
+# App send spec: send_at "can be up to 90 days in the future" (a past one sends at once).
+SEND_AT_MAX_DAYS_AHEAD = 90
+#: An SMS recipient (App send spec: "Use E.164 format, like +15551234567").
+E164_PATTERN = r"^\+[1-9][0-9]{1,14}$"
 
 # A unix timestamp above this is almost certainly milliseconds (it is the year 5138 in seconds).
 UNIX_SECONDS_MAX = 99_999_999_999
@@ -100,6 +112,12 @@ def identifier_type_from_shape(value: str) -> IdType:
     if is_email_shaped(value):
         return "email"
     return "id"
+
+
+# -- objects and devices (Track spec object_type_id, device_object_common) ----------------------------
+#: Object type ids "are string-formatted integers that begin at 1 and increment for each new type".
+OBJECT_TYPE_ID_PATTERN = r"^[1-9][0-9]*$"
+DEVICE_PLATFORMS = ("ios", "android")
 
 
 # -- regions (Track spec servers; docs.customer.io/integrations/api/app/) ---------------------------

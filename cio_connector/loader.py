@@ -70,7 +70,8 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
             if not _names_a_field(action_manifest, path):
                 message = f"handler {name!r} maps Customer.io's {customerio_field!r} to {path}, not a field of the action"
                 problems.append(locate(root, f"actions/{name}.yaml", ("fields",), message))
-        actions[name] = Action(action_manifest, action_schema(manifest, action_manifest), spec.function)
+        schema = action_schema(manifest, action_manifest)
+        actions[name] = Action(action_manifest, schema, spec.build, idempotent=spec.idempotent, destructive=spec.destructive)
     if problems:
         raise ManifestError(problems)
     return Connector(manifest, actions, connection_schema(manifest))

@@ -26,7 +26,7 @@ BATCH_PATH = "/api/v2/batch"
 _SEGMENT_PATH = re.compile(r"/api/v1/segments/\d+/(add|remove)_customers")
 _BATCH_OPEN, _BATCH_CLOSE = b'{"batch":[', b"]}"
 _IDS_OPEN, _IDS_CLOSE = b'{"ids":[', b"]}"
-_DEDUPED_ACTIONS = ("event", "page")
+_DEDUPED_ACTIONS = ("event", "page", "screen")
 
 Kind = Literal["v2", "segment", "single"]
 
@@ -152,7 +152,8 @@ class Packer:
             item = request.body or b""  # encoded once, when the request's size was checked
         if len(item) > self.item_max_bytes:
             return TooLarge(len(item), self.item_max_bytes)
-        key = ("v2",)
+        # A merge goes in batches of its own kind: one in a batch of upserts would stop them all being retried.
+        key: tuple[str, ...] = ("v2",) if resendable else ("v2", "once")
         full: list[Batch] = []
         batch = self._open.get(key)
         room = self.batch_max_bytes - len(_BATCH_OPEN) - len(_BATCH_CLOSE)
@@ -160,7 +161,8 @@ class Packer:
             full.append(self._open.pop(key))
             batch = None
         if batch is None:
-            batch = self._open[key] = Batch("track", "POST", BATCH_PATH, (), "v2", self._clock(), size=-1)
+            batch = self._open[key] = Batch("track", "POST", BATCH_PATH, (), "v2", self._clock(), size=-1,
+                                            idempotent=idempotent)
         batch.parts.append(item)
         batch.tickets.append(ticket)
         batch.idempotent = batch.idempotent and idempotent

@@ -27,10 +27,14 @@ IDENTIFIER_MAX_BYTES: int = _facts.IDENTIFIER_MAX_BYTES
 ATTRIBUTE_NAME_MAX_BYTES: int = _facts.ATTRIBUTE_NAME_MAX_BYTES
 ATTRIBUTE_VALUE_MAX_BYTES: int = _facts.ATTRIBUTE_VALUE_MAX_BYTES
 MAX_ATTRIBUTES: int = _facts.MAX_ATTRIBUTES
-ENTITY_DATA_MAX_BYTES: int = _facts.ENTITY_MAX_BYTES  # attributes share the entity's cap
+# The most data Customer.io takes in one map: v1 event data (100,000 bytes). A v2 action's map
+# shares its entity's 32,000 bytes, which the built request's own size check enforces.
+ENTITY_DATA_MAX_BYTES: int = _facts.EVENT_DATA_MAX_BYTES
 
 #: Keys that hold a credential: ``api_key``, ``track_api_key``, ``client_secret``, ``token``.
 SECRET_KEY = re.compile(r"(^|_)(key|secret|token|password)$")
+#: A device's push token names a phone (an identifier, like an email), not a credential of ours.
+DEVICE_TOKEN_KEY = re.compile(r"(^|_)(device|push)_token$")
 #: Keys that hold a Customer.io person identifier (``segment`` ids are integers and not people).
 IDENTIFIER_KEY = re.compile(r"^(matching_value|customer_id|anonymous_id|cio_id|email|id|.+_id)$")
 _TEXT = {"string", "email", "url"}
@@ -204,7 +208,8 @@ def _texts(doc: Located, field: dict, here: tuple[PathPart, ...]) -> Iterator[Fi
 
 def _secret(doc: Located, field: dict, here: tuple[PathPart, ...]) -> Iterator[Finding]:
     key = field.get("key")
-    if isinstance(key, str) and SECRET_KEY.search(key) and field.get("secret") is not True:
+    credential = isinstance(key, str) and SECRET_KEY.search(key) and not DEVICE_TOKEN_KEY.search(key)
+    if credential and field.get("secret") is not True:
         yield _at(
             doc,
             (*here, "key"),

@@ -39,7 +39,12 @@ def _listed(key: str) -> Callable[[Any], list[Mapping[str, Any]]]:
 
 
 #: Each source's items carry ``id`` (the option's value) and ``name`` (its label).
-SOURCES: dict[str, Source] = {"segments": Source(ApiRequest("app", "GET", "/v1/segments"), _listed("segments"))}
+SOURCES: dict[str, Source] = {
+    "segments": Source(ApiRequest("app", "GET", "/v1/segments"), _listed("segments")),
+    # Object type ids are strings of digits ("1"), as object identifiers carry them.
+    "object_types": Source(ApiRequest("app", "GET", "/v1/object_types"), _listed("types")),
+    "transactional_messages": Source(ApiRequest("app", "GET", "/v1/transactional"), _listed("messages")),
+}
 
 
 def _source(spec: DynamicOptions) -> Source:

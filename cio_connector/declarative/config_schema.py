@@ -61,7 +61,7 @@ def _config_rule(rule: dict[str, Any], templatable: set[str]) -> dict[str, Any]:
     """
     then = rule["then"]["properties"]
     guarded = {key: {"if": _IS_TEMPLATE, "else": value} if key in templatable else value for key, value in then.items()}
-    return {**rule, "then": {"properties": guarded}}
+    return {**rule, "then": {**rule["then"], "properties": guarded}}
 
 
 _IS_TEMPLATE = {"type": "string", "pattern": TEMPLATE_PATTERN}

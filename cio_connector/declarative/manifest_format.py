@@ -154,7 +154,7 @@ class DynamicOptions(ManifestModel):
     meta_def: ClassVar[str | None] = "dynamic_options"
     meta_description: ClassVar[str | None] = "Choices fetched at run time from the connected workspace."
 
-    source: Literal["segments"]
+    source: Literal["segments", "object_types", "transactional_messages"]
     filter: dict[str, Scalar] = PydanticField(default_factory=dict)
 
 
@@ -220,15 +220,29 @@ class When(ManifestModel):
 
 
 class Then(ManifestModel):
+    meta_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["constraints"]}, {"required": ["required"], "properties": {"required": {"const": True}}}]
+    }
+
     field: str
-    constraints: Constraints
+    constraints: Constraints = Constraints()
+    #: The field must be given when the rule applies (``to`` of an email unless matched by email).
+    required: bool = PydanticField(
+        default=False, description="The field must be given (a rule can require what the field alone leaves optional)."
+    )
     message: Text
+
+    @model_validator(mode="after")
+    def _constrains_or_requires(self) -> Then:
+        if "constraints" not in self.model_fields_set and not self.required:
+            raise ValueError("a rule's then needs constraints, or required: true")
+        return self
 
 
 class Rule(ManifestModel):
     meta_def: ClassVar[str | None] = "rule"
     meta_description: ClassVar[str | None] = (
-        "A cross-field rule: when one field has a value, another must meet extra constraints."
+        "A cross-field rule: when one field has a value, another must meet extra constraints or be given."
     )
 
     when: When

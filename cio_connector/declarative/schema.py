@@ -150,9 +150,12 @@ def _object(fields: Iterable[Field], rules: Iterable[Rule] = ()) -> dict[str, An
 
 def _rule(rule: Rule) -> dict[str, Any]:
     when, then = rule.when, rule.then
+    consequence: dict[str, Any] = {"properties": {then.field: _rule_constraints(then)}}
+    if then.required:  # the message explains a missing field too
+        consequence.update(required=[then.field], **{MESSAGE: then.message})
     return {
         "if": {"properties": {when.field: {"const": when.equals}}, "required": [when.field]},
-        "then": {"properties": {then.field: _rule_constraints(then)}},
+        "then": consequence,
     }
 
 

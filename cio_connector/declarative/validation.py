@@ -153,9 +153,10 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
     if "propertyNames" in error.relative_schema_path:
         yield (*parts, str(error.instance)), f"name {_plain(error)}", "property_name"
     elif kind == "required":
+        said = str(schema[MESSAGE]) if MESSAGE in schema else "is required"  # a rule's own reason
         for key in value:
             if isinstance(error.instance, Mapping) and key not in error.instance:
-                yield (*parts, key), "is required", "required"
+                yield (*parts, key), said, "required"
     elif kind == "additionalProperties" and value is False:
         known = list(schema.get("properties", {}))
         for key in instance:

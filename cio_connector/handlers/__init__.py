@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from ..pipeline.registry import HandlerRegistry
-from . import events, people, segments
+from . import anonymous, devices, events, metrics, objects, people, segments, transactional
 
-__all__ = ["SHIPPED", "events", "people", "segments", "shipped_handlers"]
+__all__ = [
+    "SHIPPED", "anonymous", "devices", "events", "metrics", "objects", "people", "segments", "shipped_handlers",
+    "transactional",
+]
 
 SHIPPED = (
     people.upsert_customer,
@@ -14,6 +17,21 @@ SHIPPED = (
     segments.remove_customer_from_segment,
     events.track_event,
     events.track_page,
+    objects.identify_object,
+    objects.delete_object,
+    objects.add_relationship,
+    objects.remove_relationship,
+    devices.add_device,
+    devices.delete_device,
+    people.merge_customers,
+    people.suppress_customer,
+    people.unsuppress_customer,
+    events.track_screen,
+    anonymous.track_anonymous_event,
+    metrics.report_delivery_metric,
+    transactional.send_transactional_email,
+    transactional.send_transactional_sms,
+    transactional.send_transactional_push,
 )
 
 

@@ -1,4 +1,4 @@
-"""Track a custom event or a page view (Track v2 entity; the customer is read by shape)."""
+"""Track a custom event, a page view or a screen view (Track v2 entity; the customer is read by shape)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..pipeline.request import ApiRequest
 from .identity import identifiers_from_shape
 from .people import entity_request
 
-__all__ = ["AUTO_EVENT_ID", "EVENT_ID_PATTERN", "track_event", "track_page"]
+__all__ = ["AUTO_EVENT_ID", "EVENT_ID_PATTERN", "track_event", "track_page", "track_screen"]
 
 #: ``event_id: auto`` gives each built request a fresh ULID; the client's own retries resend that
 #: same request, so Customer.io drops a duplicate and an ambiguous failure can be retried safely.
@@ -43,13 +43,19 @@ def _event(inputs: Mapping[str, Any], action: str, name: str) -> dict[str, Any]:
 
 _EVENT_FIELDS = {**_FIELDS, "name": "$.name"}
 _PAGE_FIELDS = {**_FIELDS, "name": "$.page_url"}
+_SCREEN_FIELDS = {**_FIELDS, "name": "$.screen_name"}
 
 
-@handler("track_event", field_map=_EVENT_FIELDS)
+@handler("track_event", field_map=_EVENT_FIELDS, idempotent=False)
 def track_event(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_event(inputs, "event", inputs["name"].strip()), _EVENT_FIELDS)
 
 
-@handler("track_page", field_map=_PAGE_FIELDS)
+@handler("track_page", field_map=_PAGE_FIELDS, idempotent=False)
 def track_page(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_event(inputs, "page", inputs["page_url"]), _PAGE_FIELDS)
+
+
+@handler("track_screen", field_map=_SCREEN_FIELDS, idempotent=False)
+def track_screen(inputs: Mapping[str, Any]) -> ApiRequest:
+    return entity_request(_event(inputs, "screen", inputs["screen_name"].strip()), _SCREEN_FIELDS)

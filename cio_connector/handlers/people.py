@@ -1,4 +1,4 @@
-"""Upsert and delete a person, over Track v2 ``/api/v2/entity`` with explicit identifiers."""
+"""A person's profile (upsert, delete, merge, suppress) over Track v2 ``/api/v2/entity``, explicit identifiers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest, resendable
 from .identity import identifiers_for
 
-__all__ = ["ENTITY_PATH", "delete_customer", "entity_request", "upsert_customer"]
+__all__ = [
+    "ENTITY_PATH",
+    "delete_customer",
+    "entity_request",
+    "merge_customers",
+    "suppress_customer",
+    "unsuppress_customer",
+    "upsert_customer",
+]
 
 ENTITY_PATH = "/api/v2/entity"
 # Attributes Customer.io reads as unix seconds; an ISO date given for them is converted.
@@ -48,6 +56,31 @@ def upsert_customer(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(body, _UPSERT_FIELDS)
 
 
-@handler("delete_customer", field_map=_MATCHING)
+@handler("delete_customer", field_map=_MATCHING, destructive=True)
 def delete_customer(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_person(inputs, "delete"), _MATCHING)
+
+
+_MERGE_FIELDS = {"primary": "$.primary_value", "secondary": "$.secondary_value"}
+
+
+@handler("merge_customers", field_map=_MERGE_FIELDS, idempotent=False, destructive=True)
+def merge_customers(inputs: Mapping[str, Any]) -> ApiRequest:
+    """Merge names no ``identifiers``: ``primary`` stays, ``secondary`` is folded into it and deleted."""
+    body = {
+        "type": "person",
+        "action": "merge",
+        "primary": identifiers_for(inputs["primary_field"], inputs["primary_value"]),
+        "secondary": identifiers_for(inputs["secondary_field"], inputs["secondary_value"]),
+    }
+    return entity_request(body, _MERGE_FIELDS)
+
+
+@handler("suppress_customer", field_map=_MATCHING, destructive=True)
+def suppress_customer(inputs: Mapping[str, Any]) -> ApiRequest:
+    return entity_request(_person(inputs, "suppress"), _MATCHING)
+
+
+@handler("unsuppress_customer", field_map=_MATCHING)
+def unsuppress_customer(inputs: Mapping[str, Any]) -> ApiRequest:
+    return entity_request(_person(inputs, "unsuppress"), _MATCHING)

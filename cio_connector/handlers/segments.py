@@ -39,6 +39,6 @@ def add_customer_to_segment(inputs: Mapping[str, Any]) -> ApiRequest:
     return segment_request("add_customers", inputs)
 
 
-@handler("remove_customer_from_segment", field_map=_FIELDS)
+@handler("remove_customer_from_segment", field_map=_FIELDS, destructive=True)
 def remove_customer_from_segment(inputs: Mapping[str, Any]) -> ApiRequest:
     return segment_request("remove_customers", inputs)

@@ -68,6 +68,8 @@ RATE_LIMIT = RateLimit(unit="second", max=TRACK_REQUESTS_PER_SECOND)
 # Our client already retries 408/429/5xx three times inside one execute; Cargo's retries are for
 # what outlasts that (an outage), so they start later and back off harder. Seconds.
 RETRY = Retry(maximumAttempts=3, initialInterval=5, backoffCoefficient=2)
+#: A merge (or a send) that may have landed is never tried again (its handler says so).
+NO_RETRY = Retry(maximumAttempts=1)
 _NOT_FOR_FORMS = ("$schema", "$id", "x-connector", "x-action")
 
 
@@ -227,7 +229,7 @@ def cargo_manifest(connector: Connector) -> IntegrationManifest:
                 name=action.manifest.title,
                 description=" ".join(action.manifest.description.split()),
                 config=action_form(connector, name),
-                retry=RETRY,
+                retry=RETRY if action.idempotent else NO_RETRY,
             )
             for name, action in connector.actions.items()
         },

@@ -72,6 +72,8 @@ def spec_document(connector: Connector) -> dict[str, Any]:
                 "schema": dict(action.schema),
                 "ui": ui_schemas(connector, name),
                 "options": _options(connector, name),
+                "idempotent": action.idempotent,
+                "destructive": action.destructive,
             }
             for name, action in connector.actions.items()
         },

@@ -25,6 +25,9 @@ class Action:
     manifest: ActionManifest
     schema: Mapping[str, Any]
     handler: Handler
+    #: As the handler declares them (``@handler``): what hosts, tools and docs show.
+    idempotent: bool = True
+    destructive: bool = False
     tree: FieldTree = field(init=False)
 
     def __post_init__(self) -> None:
@@ -50,9 +53,8 @@ class Action:
         """The compiled yes/no validator (compiled on first use: it costs milliseconds)."""
         return compile_fast_check(self.schema)
 
-    def size_problems(self, request: ApiRequest) -> list[Problem]:
-        """A request body over what its endpoint accepts, labelled with the field it came from."""
-        too_large = request.size_problem()
-        if too_large is None:
-            return []
-        return [replace(too_large, label=self.tree.label_for(too_large.location))]
+    def request_problems(self, request: ApiRequest) -> list[Problem]:
+        """What the built request shows (a body over what its endpoint accepts, a time too far
+        ahead), each labelled with the field it came from."""
+        found = list(request.problems) or [p for p in (request.size_problem(),) if p is not None]
+        return [replace(problem, label=self.tree.label_for(problem.location)) for problem in found]

@@ -75,7 +75,7 @@ class ActionPlan:
         self._spare: list[ApiRequest] = []
         if self._constant is not None:
             first = action.handler(self._constant)
-            static = action.size_problems(first)
+            static = action.request_problems(first)
             if static:
                 self._constant = None
             else:
@@ -123,7 +123,7 @@ class ActionPlan:
                 return self._spare.pop(), []  # list.pop is atomic: no two threads get the same request
             except IndexError:
                 request = self.action.handler(self._constant)
-            if request.size_problem() is None:
+            if request.first_problem() is None:
                 return request, []
             return self._explain(ctx)
         if not self.problems and self._fast is not None:
@@ -131,7 +131,7 @@ class ActionPlan:
             if filled is not None and self._fast(filled):
                 try:
                     request = self.action.handler(filled)
-                    if request.size_problem() is None:
+                    if request.first_problem() is None:
                         return request, []
                 except (TypeError, ValueError):  # a value the encoder refuses: explained below
                     pass
@@ -143,7 +143,7 @@ class ActionPlan:
         if problems:
             return None, problems
         request = self.action.handler(value)
-        too_large = self.action.size_problems(request)
+        too_large = self.action.request_problems(request)
         return (None, too_large) if too_large else (request, [])
 
     # -- filling templates -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .request import ApiRequest
@@ -18,23 +18,50 @@ _SPEC = "__cio_handler__"
 
 @dataclass(frozen=True)
 class HandlerSpec:
-    """What ``@handler`` declares: the action's name and which config field each Customer.io
-    field name in an error body comes from (``{"identifiers": "$.matching_value"}``)."""
+    """What ``@handler`` declares: the action's name, which config field each Customer.io field
+    name in an error body comes from (``{"identifiers": "$.matching_value"}``), and how the action
+    behaves when repeated or when it goes wrong (what hosts, tools and docs show, and what the
+    client's retries respect)."""
 
     name: str
     function: Handler
     field_map: Mapping[str, str] = field(default_factory=dict)
+    #: Doing it twice with the same config has the effect of doing it once (an upsert, a delete).
+    #: False for merges, sends and events: each call adds one. Their requests are then resent only
+    #: when they carry Customer.io's dedupe ``id`` (``event_id``), which makes a repeat harmless.
+    idempotent: bool = True
+    #: It deletes data or changes it beyond undoing (delete, remove, merge, suppress).
+    destructive: bool = False
+
+    def build(self, inputs: Mapping[str, Any]) -> ApiRequest:
+        """The handler's request, marked resendable only as far as the declaration allows."""
+        request = self.function(inputs)
+        if self.idempotent or not request.idempotent or _deduplicated(request):
+            return request
+        return replace(request, idempotent=False)
 
 
-def handler(name: str, *, field_map: Mapping[str, str] | None = None) -> Callable[[Handler], Handler]:
+def handler(
+    name: str,
+    *,
+    field_map: Mapping[str, str] | None = None,
+    idempotent: bool = True,
+    destructive: bool = False,
+) -> Callable[[Handler], Handler]:
     """Declare ``function`` as the handler of action ``name`` (no registration as a side effect:
     a registry lists its handlers)."""
 
     def declare(function: Handler) -> Handler:
-        setattr(function, _SPEC, HandlerSpec(name, function, dict(field_map or {})))
+        spec = HandlerSpec(name, function, dict(field_map or {}), idempotent=idempotent, destructive=destructive)
+        setattr(function, _SPEC, spec)
         return function
 
     return declare
+
+
+def _deduplicated(request: ApiRequest) -> bool:
+    """Whether the body names itself with an ``id``, Customer.io's key for dropping a repeat."""
+    return isinstance(request.json, Mapping) and bool(request.json.get("id"))
 
 
 class HandlerRegistry:
@@ -53,7 +80,7 @@ class HandlerRegistry:
                 raise ValueError(f"{function!r} is not declared with @handler and no name was given")
             spec = HandlerSpec(name, function)
         elif name is not None and name != spec.name:
-            spec = HandlerSpec(name, function, spec.field_map)
+            spec = replace(spec, name=name)
         if spec.name in self._specs and self._specs[spec.name].function is not function:
             raise ValueError(f"a handler for {spec.name!r} is already registered")
         self._specs[spec.name] = spec

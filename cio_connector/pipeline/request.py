@@ -38,6 +38,9 @@ class ApiRequest:
     not_found: str | None = field(default=None, compare=False)
 
     idempotent: bool = field(default=True, compare=False)
+    #: What only the built request shows (a ``send_at`` too far ahead: the limit moves with the
+    #: clock, so no schema can say it); found by the handler, reported like any input problem.
+    problems: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property
     def body(self) -> bytes | None:
@@ -51,6 +54,10 @@ class ApiRequest:
             cached = None if self.json is None else compact_json(self.json, allow_nan=False)
             self.__dict__["_body"] = cached
         return cached
+
+    def first_problem(self) -> Problem | None:
+        """Why this request must not be sent: a problem its handler found, else its size."""
+        return self.problems[0] if self.problems else self.size_problem()
 
     def size_problem(self) -> Problem | None:
         """A body over ``max_body_bytes``, blamed on the largest free-form part it holds."""
@@ -88,6 +95,6 @@ class ApiRequest:
 
 
 def resendable(entity: Mapping[str, Any]) -> bool:
-    """Whether a Track v2 entity (or batch item) may be sent twice: an event or a page view only
-    with a dedupe ``id``, which Customer.io uses to drop the repeat."""
-    return entity.get("action") not in ("event", "page") or bool(entity.get("id"))
+    """Whether a Track v2 entity (or batch item) may be sent twice: an event, a page or a screen
+    view only with a dedupe ``id``, which Customer.io uses to drop the repeat."""
+    return entity.get("action") not in ("event", "page", "screen") or bool(entity.get("id"))

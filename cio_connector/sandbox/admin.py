@@ -12,12 +12,13 @@ from .config import SegmentSeed
 from .controls import Controls, Faults, RateLimits
 from .state import SegmentExists
 from .track import sandbox_state
+from .transactional import CHANNELS, MessageExists, TransactionalMessage
 from .validation import BodyError, parse_json_object
 
-__all__ = ["CONTROLS_SCOPE_KEY", "admin_router", "parse_segment_seeds"]
+__all__ = ["CONTROLS_SCOPE_KEY", "admin_router", "parse_segment_seeds", "parse_transactional_seeds"]
 
 CONTROLS_SCOPE_KEY = "cio_sandbox.controls"
-_RATE_LIMIT_FIELDS = ("track", "app", "retry_after")
+_RATE_LIMIT_FIELDS = ("track", "app", "transactional", "retry_after")
 
 
 def _controls(request: Request) -> Controls:
@@ -111,7 +112,7 @@ async def rate_limits(request: Request) -> Response:
                 raise ValueError(f"unknown rate limit settings: {', '.join(sorted(unknown))}")
             if "preset" in body:
                 if len(body) > 1:
-                    raise ValueError("preset cannot be combined with track, app or retry_after")
+                    raise ValueError("preset cannot be combined with track, app, transactional or retry_after")
                 limits = RateLimits.preset(body["preset"])
             else:
                 limits = RateLimits(**{k: body.get(k) for k in _RATE_LIMIT_FIELDS})
@@ -146,6 +147,40 @@ async def requests_log(request: Request) -> Response:
     return JSONResponse({"requests": _controls(request).requests(), "summary": _controls(request).summary()})
 
 
+def parse_transactional_seeds(value: Any) -> list[TransactionalMessage]:
+    """``[{"id", "name", "channel", "trigger"?, "description"?}]`` -> templates; ValueError names the bad entry."""
+    if not isinstance(value, list):
+        raise ValueError("messages must be an array")
+    seeds = []
+    for index, item in enumerate(value):
+        where = f"messages[{index}]"
+        if not isinstance(item, dict):
+            raise ValueError(f"{where} must be an object")
+        message_id, name, channel = item.get("id"), item.get("name"), item.get("channel")
+        if isinstance(message_id, bool) or not isinstance(message_id, int) or message_id < 1:
+            raise ValueError(f"{where}.id must be a positive integer")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{where}.name must be a non-empty string")
+        if channel not in CHANNELS:
+            raise ValueError(f"{where}.channel must be one of {', '.join(CHANNELS)}")
+        trigger, description = item.get("trigger", name), item.get("description", "")
+        if not isinstance(trigger, str) or not trigger.strip() or not isinstance(description, str):
+            raise ValueError(f"{where}.trigger must be a non-empty string and description a string")
+        seeds.append(TransactionalMessage(message_id, name, channel, trigger, description))
+    return seeds
+
+
+async def seed_transactional(request: Request) -> Response:
+    try:
+        seeds = parse_transactional_seeds((await _json(request)).get("messages"))
+    except (BodyError, ValueError) as exc:
+        return _bad(str(exc))
+    try:
+        return JSONResponse({"messages": sandbox_state(request).messaging.add_messages(seeds)})
+    except MessageExists as exc:
+        return _conflict(str(exc))
+
+
 async def _not_found(scope: Any, receive: Any, send: Any) -> None:
     await JSONResponse({"error": "unknown sandbox control"}, status_code=404)(scope, receive, send)
 
@@ -155,6 +190,7 @@ def admin_router() -> Router:
         Route("/_sandbox/state", get_state, methods=["GET"]),
         Route("/_sandbox/reset", reset, methods=["POST"]),
         Route("/_sandbox/segments", seed_segments, methods=["POST"]),
+        Route("/_sandbox/transactional", seed_transactional, methods=["POST"]),
         Route("/_sandbox/rate_limits", rate_limits, methods=["GET", "PUT"]),
         Route("/_sandbox/faults", faults, methods=["GET", "PUT"]),
         Route("/_sandbox/requests", requests_log, methods=["GET"]),

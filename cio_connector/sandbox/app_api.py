@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
+from .app_send import transactional_routes
 from .identity import CIO_PREFIX, ID_TYPES, BadPercentEscape, Identifier, decode_path_segment
 from .responses import app_error
 from .track import sandbox_state
@@ -47,6 +48,10 @@ async def create_segment(request: Request) -> Response:
     return JSONResponse({"segment": created})
 
 
+async def list_object_types(request: Request) -> Response:
+    return JSONResponse({"types": sandbox_state(request).object_types()})
+
+
 async def list_workspaces(request: Request) -> Response:
     state = sandbox_state(request)
     workspace = state.workspace
@@ -59,8 +64,8 @@ async def list_workspaces(request: Request) -> Response:
                     "messages_sent": 0,
                     "billable_messages_sent": 0,
                     "people": len(state.people()),
-                    "object_types": 0,
-                    "objects": 0,
+                    "object_types": len(state.object_types()),
+                    "objects": len(state.objects()),
                 }
             ]
         }
@@ -88,7 +93,10 @@ async def customer_attributes(request: Request) -> Response:
         return app_error(400, str(exc))
     except UnicodeDecodeError:
         return app_error(400, "identifier is not valid UTF-8")
-    if id_type == "cio_id" and value.startswith(CIO_PREFIX):
+    if id_type == "cio_id":
+        # The App API wants a CIO ID prefixed here; a bare one names nobody, as a wrong id_type does.
+        if not value.startswith(CIO_PREFIX):
+            return app_error(404, "customer not found")
         value = value[len(CIO_PREFIX) :]
     person = sandbox_state(request).find(Identifier(id_type, value))
     if person is None:
@@ -121,7 +129,9 @@ def app_router() -> Router:
         Route("/v1/segments", create_segment, methods=["POST"]),
         Route("/v1/segments/{segment_id:int}", get_segment, methods=["GET"]),
         Route("/v1/workspaces", list_workspaces, methods=["GET"]),
+        Route("/v1/object_types", list_object_types, methods=["GET"]),
         Route("/v1/customers", customers_by_email, methods=["GET"]),
         Route("/v1/customers/{identifier}/attributes", customer_attributes, methods=["GET"]),
+        *transactional_routes(),
     ]
     return Router(routes=routes, redirect_slashes=False, default=_not_found)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .customerio_rules import TRACK_HOSTS
+from .objects import DEFAULT_OBJECT_TYPES, ObjectTypeSeed
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -76,6 +77,7 @@ class Workspace:
     # Workspace setting "Allow updates to email using ID" (reference §2.1); off by default.
     allow_email_update_by_id: bool = False
     segments: tuple[SegmentSeed, ...] = field(default=DEFAULT_SEGMENTS)
+    object_types: tuple[ObjectTypeSeed, ...] = field(default=DEFAULT_OBJECT_TYPES)
 
     def __post_init__(self) -> None:
         if self.region not in REGIONS:

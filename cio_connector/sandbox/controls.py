@@ -9,11 +9,14 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from .customerio_rules import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
+from .customerio_rules import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND, TRANSACTIONAL_REQUESTS_PER_SECOND
 
-__all__ = ["RATE_LIMIT_PRESETS", "Api", "Controls", "FaultDecision", "Faults", "RateLimits"]
+__all__ = ["RATE_LIMIT_PRESETS", "Api", "Budget", "Controls", "FaultDecision", "Faults", "RateLimits"]
 
 Api = Literal["track", "app"]
+#: What a rate limit counts: the Track API, transactional sends, or the App API's other calls.
+Budget = Literal["track", "app", "transactional"]
+_BUDGETS: tuple[Budget, ...] = ("track", "app", "transactional")
 _LOG_SIZE = 10_000
 _WINDOW_SECONDS = 1.0
 RATE_LIMIT_PRESETS = ("customerio",)
@@ -25,12 +28,15 @@ class RateLimits:
 
     track: int | None = None
     app: int | None = None
+    transactional: int | None = None
     retry_after: float | None = None  # seconds; Customer.io documents no Retry-After, so off by default
 
     @classmethod
     def customerio(cls) -> RateLimits:
-        """Customer.io's documented limits (Track 1000/s, App 10/s)."""
-        return cls(track=TRACK_REQUESTS_PER_SECOND, app=APP_REQUESTS_PER_SECOND)
+        """Customer.io's documented limits (Track 1000/s, transactional sends 100/s, other App calls 10/s)."""
+        return cls(
+            track=TRACK_REQUESTS_PER_SECOND, app=APP_REQUESTS_PER_SECOND, transactional=TRANSACTIONAL_REQUESTS_PER_SECOND
+        )
 
     @classmethod
     def preset(cls, name: Any) -> RateLimits:
@@ -41,7 +47,7 @@ class RateLimits:
         raise ValueError(f"unknown rate limit preset {name!r}; known presets: {known}")
 
     def __post_init__(self) -> None:
-        for name in ("track", "app"):
+        for name in _BUDGETS:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be a positive integer or null")
@@ -93,7 +99,7 @@ class Controls:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._rng = random.Random(self.faults.seed)
-        self._windows: dict[str, deque[float]] = {"track": deque(), "app": deque()}
+        self._windows: dict[str, deque[float]] = {name: deque() for name in _BUDGETS}
         self._log: deque[dict[str, Any]] = deque(maxlen=_LOG_SIZE)
         self._counts: Counter[str] = Counter()
 
@@ -117,7 +123,7 @@ class Controls:
             self.faults = faults
             self._rng = random.Random(faults.seed)
 
-    def over_rate_limit(self, api: Api) -> bool:
+    def over_rate_limit(self, api: Budget) -> bool:
         """Sliding one-second window of accepted requests; True means answer 429."""
         limit = getattr(self.rate_limits, api)
         if limit is None:

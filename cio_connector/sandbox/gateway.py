@@ -16,16 +16,21 @@ from starlette.responses import JSONResponse, Response
 
 from .admin import CONTROLS_SCOPE_KEY, admin_router
 from .app_api import app_router
+from .app_send import TRANSACTIONAL_SEND_PREFIX
 from .config import REGIONS, Credentials
-from .controls import Api, Controls
+from .controls import Api, Budget, Controls
+from .metrics import METRICS_PATH, metrics_routes
 from .responses import APP_UNAUTHORIZED, TRACK_UNAUTHORIZED, app_error, track_error
 from .state import SandboxState
 from .track import STATE_SCOPE_KEY, track_router
+from .track_anonymous import anonymous_routes
 from .track_v2 import track_v2_routes
 
 __all__ = ["SandboxApp"]
 
 _REGION_PATH = "/api/v1/accounts/region"  # "works against either regional URL" (reference §2.5)
+# Operations the spec lists with ``security: []``: no credentials, so no workspace to place either.
+_OPEN_PATHS = frozenset({METRICS_PATH})
 _URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 _LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
@@ -39,7 +44,7 @@ class SandboxApp:
       1. region prefix (``/us``, ``/eu`` or none = the workspace's own) picks the datacenter;
       2. fault injection and rate limiting, which happen in front of any real API;
       3. auth: a datacenter must recognise the credentials before it can know where they live,
-         so bad credentials are 401 on either prefix;
+         so bad credentials are 401 on either prefix (``/api/v1/metrics`` takes none: no 3 or 4);
       4. region: recognised credentials on the other datacenter's prefix get 301 (US host, EU
          workspace: Customer.io redirects) or 401 (EU host, US workspace: "requests will fail");
       5. the route, which validates the request.
@@ -48,7 +53,8 @@ class SandboxApp:
     def __init__(self, state: SandboxState | None = None, controls: Controls | None = None) -> None:
         self.state = state or SandboxState()
         self.controls = controls or Controls()
-        self._routers = {"track": track_router(track_v2_routes()), "app": app_router()}
+        track_routes = [*track_v2_routes(), *anonymous_routes(), *metrics_routes()]
+        self._routers = {"track": track_router(track_routes), "app": app_router()}
         self._admin = admin_router()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -102,10 +108,13 @@ class SandboxApp:
             await _drop_connection(send)
             return
         response = None
+        budget: Budget = "transactional" if api == "app" and rest.startswith(TRANSACTIONAL_SEND_PREFIX) else api
         if fault.status is not None:
             response = _error(api, fault.status, "simulated failure (sandbox fault injection)")
-        elif self.controls.over_rate_limit(api):
-            response = self._rate_limited(api)
+        elif self.controls.over_rate_limit(budget):
+            response = self._rate_limited(api, budget)
+        elif rest in _OPEN_PATHS:
+            response = None
         elif not _authorized(scope, api, self.state.workspace.credentials):
             response = _unauthorized(api)
         else:
@@ -118,13 +127,13 @@ class SandboxApp:
         if not status:  # the app ended without answering
             self.controls.log(scope["method"], _raw_path(scope), api, effective_region, None)
 
-    def _rate_limited(self, api: Api) -> Response:
+    def _rate_limited(self, api: Api, budget: Budget) -> Response:
         limits = self.controls.rate_limits
         headers = {}
         if limits.retry_after is not None:
             seconds = limits.retry_after
             headers["Retry-After"] = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-        per_second = getattr(limits, api)
+        per_second = getattr(limits, budget)
         if api == "app":
             return app_error(429, f"Your request is over the {per_second}-per-second limit.", headers)
         return track_error(

@@ -35,7 +35,7 @@ class Person:
     email: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     relationships: list[dict[str, Any]] = field(default_factory=list)
-    suppressed: bool = False
+    devices: list[dict[str, Any]] = field(default_factory=list)
     updated_at: int = 0
 
     def identifier_value(self, kind: str) -> str | None:
@@ -53,8 +53,8 @@ class Person:
             "identifiers": self.identifiers(),
             "attributes": copy.deepcopy(self.attributes),
             "relationships": copy.deepcopy(self.relationships),
+            "devices": copy.deepcopy(self.devices),
             "segments": segments,
-            "suppressed": self.suppressed,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

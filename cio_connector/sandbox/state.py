@@ -1,4 +1,4 @@
-"""The in-memory workspace: people, events and segments behind one lock; pure logic, no HTTP."""
+"""The in-memory workspace: people, events, segments and objects behind one lock; pure logic, no HTTP."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
+from .anonymous import AnonymousEvents
 from .config import SegmentSeed, Workspace
 from .identity import CIO_PREFIX, Identifier, IdType, infer_identifier, looks_like_email
 from .models import Event, EventKind, Segment, normalize_timestamp
+from .objects import ObjectStore
 from .people import PeopleIndex
+from .state_extended import ExtendedState
+from .suppression import Suppressions
+from .transactional import Messaging
 
 __all__ = ["SandboxState", "SegmentExists", "SegmentNotFound", "SegmentNotManual"]
 
@@ -29,7 +34,7 @@ class SegmentNotManual(ValueError):
     """The segment is data-driven: its members come from its conditions, not from API calls."""
 
 
-class SandboxState:
+class SandboxState(ExtendedState):
     """One workspace's data. Every public method takes the lock, so HTTP threads may share it."""
 
     def __init__(self, workspace: Workspace | None = None, *, clock: Callable[[], float] = time.time):
@@ -47,6 +52,12 @@ class SandboxState:
         self._segments: dict[int, Segment] = {}
         self._cio_counter = 0
         self._event_seq = 0
+        self._objects = ObjectStore(self.workspace.object_types, self._now)
+        self._suppressions = Suppressions()
+        self._merges: list[dict[str, Any]] = []
+        #: Transactional templates, deliveries and metrics; anonymous events (each its own lock).
+        self.messaging = Messaging(self._now)
+        self.anonymous = AnonymousEvents(self._now)
         for seed in self.workspace.segments:
             self._add_segment(seed)
 
@@ -72,8 +83,14 @@ class SandboxState:
     # -- people ----------------------------------------------------------------------------------
 
     def identify(self, target: Identifier, attributes: dict[str, Any]) -> str:
-        """Upsert a person (reference §2.1); returns created, updated, dropped, skipped or failed."""
+        """Upsert a person (reference §2.1); returns created, updated, dropped, skipped, failed or
+        suppressed (an identifier that is suppressed is not added back)."""
         with self._lock:
+            named = [target, *(Identifier(k, v) for k in ("id", "email") if isinstance(v := attributes.get(k), str) and v)]
+            blocked = next((i for i in named if self._suppressions.blocks(i)), None)
+            if blocked is not None:
+                self._fail(target, f"ignored: the {blocked.type} {blocked.value!r} is suppressed")
+                return "suppressed"
             return self._people.identify(target, attributes)
 
     def delete(self, target: Identifier) -> bool:
@@ -87,37 +104,9 @@ class SandboxState:
             self._events = [event for event in self._events if event.person != person.cio_id]
             return True
 
-    def set_suppressed(self, target: Identifier, suppressed: bool) -> bool:
-        with self._lock:
-            person = self._people.find(target)
-            if person is not None:
-                person.suppressed = suppressed
-            return person is not None
-
-    def merge(self, primary: Identifier, secondary: Identifier) -> bool:
-        """Merge secondary into primary: missing attributes, events and manual segments move over."""
-        with self._lock:
-            keep, gone = self._people.find(primary), self._people.find(secondary)
-            if keep is None or gone is None or keep is gone:
-                return False
-            self._people.remove(gone)
-            for name, value in gone.attributes.items():
-                if keep.attributes.get(name) in (None, ""):
-                    keep.attributes[name] = value
-            for kind in ("id", "email"):
-                value = gone.identifier_value(kind)
-                if value is not None and keep.identifier_value(kind) is None:
-                    self._people.assign(keep, Identifier(kind, value))
-            for segment in self._segments.values():
-                if gone.cio_id in segment.members:
-                    segment.members.discard(gone.cio_id)
-                    if segment.type == "manual":
-                        segment.members.add(keep.cio_id)
-            for event in self._events:
-                if event.person == gone.cio_id:
-                    event.person = keep.cio_id
-            keep.updated_at = self._now()
-            return True
+    def _fail(self, target: Identifier, reason: str) -> None:
+        """A line in the activity log: Customer.io answered 200 but did not apply it."""
+        self._people.failures.append({"identifier": target.to_dict(), "reason": reason, "at": self._now()})
 
     def record_event(
         self,
@@ -136,6 +125,9 @@ class SandboxState:
         documents no profile creation for events, only that events must follow an identify.
         """
         with self._lock:
+            if self._suppressions.blocks(target):
+                self._fail(target, f"ignored: the {target.type} {target.value!r} is suppressed")
+                return None
             if event_id is not None:
                 if event_id in self._event_ids:
                     return None
@@ -261,6 +253,14 @@ class SandboxState:
                 "events": self.events(),
                 "segments": [s.to_dict() for s in sorted(self._segments.values(), key=lambda s: s.id)],
                 "failures": self.failures(),
+                "object_types": self.object_types(),
+                "objects": self.objects(),
+                "suppressed": self.suppressed(),
+                "merges": self.merges(),
+                "anonymous_events": self.anonymous.all(),
+                "transactional_messages": self.messaging.messages(),
+                "deliveries": self.messaging.deliveries(),
+                "metrics": self.messaging.metrics(),
             }
 
 

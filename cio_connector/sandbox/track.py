@@ -1,4 +1,4 @@
-"""Track API v1 routes (Basic auth already checked by the gateway): people, events, segments, region."""
+"""Track API v1 routes (Basic auth already checked by the gateway): people, devices, events, segments, region."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
 from .config import track_host_url
-from .customerio_rules import SEGMENT_IDS_PER_REQUEST
+from .customerio_rules import SEGMENT_IDS_PER_REQUEST, looks_like_ulid
+from .entities import apply_device
 from .identity import (
     ID_TYPES,
     BadPercentEscape,
@@ -105,6 +106,33 @@ async def suppress(request: Request) -> Response:
     return ok()
 
 
+async def add_device(request: Request) -> Response:
+    """v1 names the token ``device.id`` (v2 says ``token``); the rest is v2's device."""
+    try:
+        target = path_identifier(request)
+        body = await _body(request)
+    except _Rejected as exc:
+        return track_errors(400, exc.messages)
+    device = body.get("device")
+    if not isinstance(device, dict):
+        return track_errors(400, ["device is required and must be an object"])
+    v2 = {"token": device.get("id"), **{k: v for k, v in device.items() if k in ("platform", "last_used", "attributes")}}
+    errors = apply_device(sandbox_state(request), target, {"device": v2}, add=True)
+    return track_errors(400, [e["message"].replace("device.token", "device.id") for e in errors]) if errors else ok()
+
+
+async def delete_device(request: Request) -> Response:
+    try:
+        target = path_identifier(request)
+        token = decode_path_segment(request.path_params["device_id"])
+    except _Rejected as exc:
+        return track_errors(400, exc.messages)
+    except (BadPercentEscape, UnicodeDecodeError):
+        return track_errors(400, ["device_id is not a properly percent-encoded path segment"])
+    sandbox_state(request).delete_device(target, token)
+    return ok()
+
+
 async def track_event(request: Request) -> Response:
     try:
         target = path_identifier(request)
@@ -115,8 +143,8 @@ async def track_event(request: Request) -> Response:
     problems = [name_problem] if name_problem else []
     problems += event_data_problems(body.get("data"))
     event_id = body.get("id")
-    if event_id is not None and not isinstance(event_id, str):
-        problems.append("id must be a string")
+    if event_id is not None and not looks_like_ulid(event_id):
+        problems.append("id must be a valid ULID")  # Track's dedupe id is a ULID (v1 and v2 alike)
     if problems:
         return track_errors(400, problems)
     kind: EventKind = (
@@ -213,6 +241,8 @@ def track_v1_routes() -> list[Route]:
         Route(customer, identify, methods=["PUT"]),
         Route(customer, delete, methods=["DELETE"]),
         Route(customer + "/events", track_event, methods=["POST"]),
+        Route(customer + "/devices", add_device, methods=["PUT"]),
+        Route(customer + "/devices/{device_id}", delete_device, methods=["DELETE"]),
         Route(customer + "/suppress", suppress, methods=["POST"]),
         Route(customer + "/unsuppress", suppress, methods=["POST"]),
         Route(segment + "/add_customers", change_segment, methods=["POST"]),

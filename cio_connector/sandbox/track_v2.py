@@ -1,4 +1,4 @@
-"""Track API v2: ``/api/v2/entity`` and ``/api/v2/batch`` for ``type: person``, with 207 partial failures."""
+"""Track API v2: ``/api/v2/entity`` and ``/api/v2/batch`` for people and objects, with 207 partial failures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .customerio_rules import BATCH_MAX_BYTES, ENTITY_MAX_BYTES, looks_like_ulid
+from .entities import apply_device, apply_object, apply_relationships, identify_related
 from .identity import Identifier, identifier_from_object
 from .models import EventKind
 from .responses import ok, v2_error, v2_errors
@@ -27,9 +28,11 @@ from .validation import (
 __all__ = ["apply_entity", "track_v2_routes"]
 
 _EVENT_ACTIONS: dict[str, EventKind] = {"event": "event", "page": "page", "screen": "screen"}
-# Documented person actions the sandbox accepts without modelling (devices and relationships).
-_ACCEPTED_ONLY = {"add_device", "delete_device", "add_relationships", "delete_relationships"}
-_ACTIONS = {"identify", "delete", "merge", "suppress", "unsuppress", *_EVENT_ACTIONS, *_ACCEPTED_ONLY}
+_RELATIONSHIP_ACTIONS = {"add_relationships": True, "delete_relationships": False}
+_DEVICE_ACTIONS = {"add_device": True, "delete_device": False}
+_ACTIONS = {
+    "identify", "delete", "merge", "suppress", "unsuppress", *_EVENT_ACTIONS, *_RELATIONSHIP_ACTIONS, *_DEVICE_ACTIONS
+}
 
 
 def _identifiers(value: Any, field: str) -> tuple[Identifier | None, list[dict[str, str]]]:
@@ -66,11 +69,13 @@ def apply_entity(state: SandboxState, entity: Any) -> list[dict[str, str]]:
     if not isinstance(entity, dict):
         return [v2_error("invalid", "", "each entity must be a JSON object")]
     kind = entity.get("type")
+    if kind == "object":
+        return apply_object(state, entity)
     if kind != "person":
         message = (
             "type is required"
             if kind is None
-            else f"type {kind!r} is not simulated; the sandbox supports 'person'"
+            else f"type {kind!r} is not simulated; the sandbox supports 'person' and 'object'"
         )
         return [v2_error("required" if kind is None else "invalid", "type", message)]
     action = entity.get("action")
@@ -87,8 +92,8 @@ def apply_entity(state: SandboxState, entity: Any) -> list[dict[str, str]]:
         errors += [v2_error("invalid", "attributes", p) for p in attribute_problems(attributes)]
         if errors or target is None:
             return errors
-        if isinstance(entity.get("cio_relationships"), list):
-            attributes = {**attributes, "cio_relationships": {"relationships": entity["cio_relationships"]}}
+        if entity.get("cio_relationships") is not None:  # identify, then relate: objects checked first
+            return identify_related(state, target, attributes, entity)
         state.identify(target, attributes)
     elif action in _EVENT_ACTIONS:
         name, event_errors = _event_errors(entity)
@@ -105,6 +110,10 @@ def apply_entity(state: SandboxState, entity: Any) -> list[dict[str, str]]:
         )
     elif errors or target is None:
         return errors
+    elif action in _RELATIONSHIP_ACTIONS:
+        return apply_relationships(state, target, entity, add=_RELATIONSHIP_ACTIONS[action])
+    elif action in _DEVICE_ACTIONS:
+        return apply_device(state, target, entity, add=_DEVICE_ACTIONS[action])
     elif action == "delete":
         state.delete(target)
     elif action in ("suppress", "unsuppress"):

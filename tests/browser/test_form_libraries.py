@@ -45,10 +45,10 @@ def _render(page, schema, rjsf_ui, jsonforms_ui, data):
 def test_every_field_renders_with_labelled_dropdowns(action, harness, connector, forms_site, output_dir):
     schema = json.loads((SCHEMAS / "config" / f"{action}.json").read_text())
     fields = connector.action(action).manifest.fields
-    with_segments = any(f.options for f in fields)
-    if with_segments:  # the live manual segments, as a host fills them
-        segments = connector.options(action, "segment", forms_site.sandbox.connection())
-        schema = with_options(schema, "segment", segments)
+    live = {}  # the live choices (manual segments, object types, transactional messages), as a host fills them
+    for field in (f for f in fields if f.options):
+        live[field.key] = connector.options(action, field.key, forms_site.sandbox.connection())
+        schema = with_options(schema, field.key, live[field.key])
     data = {"matching_field": "email"} if "matching_field" in schema["properties"] else {}
     _render(harness, schema, rjsf_ui_schema(connector, action), jsonforms_ui_schema(connector, action), data)
     harness.screenshot(path=str(output_dir / f"libraries-{action}.png"), full_page=True)
@@ -73,9 +73,9 @@ def test_every_field_renders_with_labelled_dropdowns(action, harness, connector,
         assert selects["root_timestamp__anyof_select"] == ["Unix seconds", "ISO-8601 date-time", "Template"]
     if "mappings" in schema["properties"]:  # free-form attributes: RJSF offers to add entries
         assert harness.locator("#rjsf fieldset#root_mappings button.btn-add").count() == 1
-    if with_segments:
-        assert selects["root_segment"][1:] == [s["label"] for s in segments]
-        assert len(segments) == 3
+    for key, options in live.items():
+        assert selects[f"root_{key}"][1:] == [o["label"] for o in options]
+        assert len(options) == {"segment": 3, "object_type_id": 2, "transactional_message_id": 4}[key]
     assert not [m for m in harness.console_messages if "error" in m or "No resolver" in m]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cio_connector import load_connector
 from cio_connector.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -16,7 +17,7 @@ DEFERRED_NOTE = (
     "note: {n} templated value{s} checked for syntax only; {theirs} checked when a record is rendered "
     "(pass --record-schema FILE to check the record fields they use)"
 )
-KNOWN_ACTIONS = "upsert_customer, delete_customer, add_customer_to_segment, remove_customer_from_segment, track_event, track_page"
+KNOWN_ACTIONS = ", ".join(load_connector().actions)
 
 
 @pytest.fixture(autouse=True)

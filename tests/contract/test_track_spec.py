@@ -37,6 +37,12 @@ VALID: list[tuple[str, str, Any]] = [
     ("POST", ENTITY, {**PERSON, "action": "page", "name": "https://x.example/p", "attributes": {"title": "P"}}),
     ("POST", ENTITY, {**ACME, "action": "identify", "attributes": {"seats": 50},
                       "cio_relationships": [{"identifiers": {"id": "42"}}]}),
+    ("POST", "/api/v1/events", {"name": "watched_video", "anonymous_id": "abc123", "data": {"video": "intro"},
+                                "id": ULID, "timestamp": 1700000000}),
+    ("POST", "/api/v1/events", {"name": "invite", "data": {"recipient": "a@b.co"}}),
+    ("POST", "/api/v1/metrics", {"delivery_id": "RPILAgUBcRhIBqSfeiIwdIYJKxTY", "metric": "delivered"}),
+    ("POST", "/api/v1/metrics", {"delivery_id": "d1", "metric": "clicked", "href": "https://x.example/p",
+                                 "recipient": "a@b.co", "timestamp": 1700000000}),
     ("POST", "/api/v2/batch", {"batch": [{**PERSON, "action": "identify", "attributes": {"plan": "pro"}},
                                          {**PERSON, "action": "event", "name": "signup"},
                                          {**ACME, "action": "delete"}]}),
@@ -91,6 +97,10 @@ INVALID: list[tuple[str, str, Any, str]] = [
     ("POST", ENTITY, {"identifiers": {"id": "42"}, "action": "identify"}, "body $: 'type' is a required property"),
     ("POST", "/api/v2/batch", {"batch": [{**PERSON, "action": "identify"}, {**PERSON, "action": "page"}]},
      "body $.batch[1]: 'name' is a required property"),
+    ("POST", "/api/v1/events", {"anonymous_id": "abc123"}, "'name' is a required property"),
+    ("POST", "/api/v1/events", {"name": "x", "timestamp": "now"}, "'now' is not of type 'integer'"),
+    ("POST", "/api/v1/metrics", {"delivery_id": "d1", "metric": "liked"}, "matches none of the anyOf branches"),
+    ("POST", "/api/v1/metrics", {"metric": "opened"}, "'delivery_id' is a required property"),
 ]
 
 
@@ -112,6 +122,7 @@ def test_every_problem_is_listed_at_once() -> None:
 
 
 MERGE_BODY = "#/paths/~1api~1v1~1merge_customers/post/requestBody/content/application~1json/schema"
+METRICS_BODY = "#/paths/~1api~1v1~1metrics/post/requestBody/content/application~1json/schema"
 
 
 def test_known_spec_ambiguities_are_the_only_ones_patched() -> None:
@@ -122,6 +133,7 @@ def test_known_spec_ambiguities_are_the_only_ones_patched() -> None:
         "#/paths/~1api~1v1~1customers~1{identifier}~1events/parameters/0/schema/oneOf (as anyOf)",
         f"{MERGE_BODY}/properties/primary/oneOf (required added)",
         f"{MERGE_BODY}/properties/secondary/oneOf (required added)",
+        f"{METRICS_BODY}/oneOf (as anyOf: overlapping variants)",
         "#/components/schemas/v2_cio_relationships/items/properties/identifiers/oneOf (required added)",
     )
     assert "required" not in json.dumps(load_track_spec()["components"]["schemas"]["v2_cio_relationships"])

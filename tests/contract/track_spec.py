@@ -58,6 +58,12 @@ def _disambiguate(doc: dict[str, Any]) -> list[str]:
                     and len({json.dumps(b["type"]) for b in branches}) == 1:
                 node["anyOf"] = node.pop("oneOf")
                 patched.append(f"{ptr}/oneOf (as anyOf)")
+            # Rule 3: branches are variants of one shared base (an allOf starting from the same
+            # schema) that no field tells apart, so a body fitting two of them matches both.
+            elif all(set(b) - _ANNOTATIONS == {"allOf"} and b["allOf"] for b in branches) \
+                    and len({json.dumps(b["allOf"][0], sort_keys=True) for b in branches}) == 1:
+                node["anyOf"] = node.pop("oneOf")
+                patched.append(f"{ptr}/oneOf (as anyOf: overlapping variants)")
         for key, value in node.items():
             walk(value, f"{ptr}/{key.replace('~', '~0').replace('/', '~1')}")
 

@@ -16,6 +16,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/api/v1/segments/{segment_id}/add_customers": ("post",),
     "/api/v1/segments/{segment_id}/remove_customers": ("post",),
     "/api/v1/merge_customers": ("post",),
+    "/api/v1/events": ("post",),
+    "/api/v1/metrics": ("post",),
     "/api/v2/entity": ("post",),
     "/api/v2/batch": ("post",),
 }

@@ -7,12 +7,14 @@ import pytest
 from cio_connector.cli import main
 
 
-def test_actions_lists_the_six_actions(capsys):
+def test_actions_lists_every_action(capsys):
     assert main(["actions"]) == 0
     out = capsys.readouterr().out
     for name in ("upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment",
-                 "track_event", "track_page"):
+                 "track_event", "track_page", "identify_object", "merge_customers", "track_screen"):
         assert name in out
+    merge = next(line for line in out.splitlines() if line.strip().startswith("merge_customers"))
+    assert merge.endswith("[destructive, not idempotent]")
 
 
 def test_writing_schemas_where_a_file_stands_is_a_clear_error(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Every shipped manifest loads, and says exactly what issue 2 specifies: names, keys, requiredness, facts."""
+"""Every shipped manifest loads, and says exactly what issues 2 and 17 specify: names, keys, requiredness, facts."""
 
 from __future__ import annotations
 
@@ -19,6 +19,29 @@ SPEC: dict[str, tuple[list[str], list[str]]] = {
     "remove_customer_from_segment": (["matching_field", "matching_value", "segment"], []),
     "track_event": (["name", "customer_id"], ["mappings", "timestamp", "event_id"]),
     "track_page": (["customer_id", "page_url"], ["mappings", "timestamp", "event_id"]),
+    "identify_object": (["object_type_id", "object_id"], ["mappings"]),
+    "delete_object": (["object_type_id", "object_id"], []),
+    "add_relationship": (["matching_field", "matching_value", "object_type_id", "object_id"], ["relationship_mappings"]),
+    "remove_relationship": (["matching_field", "matching_value", "object_type_id", "object_id"], []),
+    "add_device": (["matching_field", "matching_value", "device_token", "platform"], ["last_used", "device_mappings"]),
+    "delete_device": (["matching_field", "matching_value", "device_token"], []),
+    "merge_customers": (["primary_field", "primary_value", "secondary_field", "secondary_value"], []),
+    "suppress_customer": (["matching_field", "matching_value"], []),
+    "unsuppress_customer": (["matching_field", "matching_value"], []),
+    "track_screen": (["customer_id", "screen_name"], ["mappings", "timestamp", "event_id"]),
+    "track_anonymous_event": (["name"], ["anonymous_id", "mappings", "timestamp", "event_id"]),
+    "report_delivery_metric": (["delivery_id", "metric"], ["recipient", "reason", "href", "timestamp"]),
+    "send_transactional_email": (
+        ["transactional_message_id", "matching_field", "matching_value"],
+        ["to", "message_data", "subject", "from", "send_at", "send_to_unsubscribed", "tracked", "queue_draft",
+         "disable_message_retention"],
+    ),
+    "send_transactional_sms": (
+        ["transactional_message_id", "matching_field", "matching_value", "to"], ["message_data", "send_at"]
+    ),
+    "send_transactional_push": (
+        ["transactional_message_id", "matching_field", "matching_value"], ["message_data", "title", "message", "to", "send_at"]
+    ),
 }
 
 FIELD_ORDER = {
@@ -28,10 +51,37 @@ FIELD_ORDER = {
     "remove_customer_from_segment": ["matching_field", "matching_value", "segment"],
     "track_event": ["name", "customer_id", "mappings", "timestamp", "event_id"],
     "track_page": ["customer_id", "page_url", "mappings", "timestamp", "event_id"],
+    "identify_object": ["object_type_id", "object_id", "mappings"],
+    "delete_object": ["object_type_id", "object_id"],
+    "add_relationship": ["matching_field", "matching_value", "object_type_id", "object_id", "relationship_mappings"],
+    "remove_relationship": ["matching_field", "matching_value", "object_type_id", "object_id"],
+    "add_device": ["matching_field", "matching_value", "device_token", "platform", "last_used", "device_mappings"],
+    "delete_device": ["matching_field", "matching_value", "device_token"],
+    "merge_customers": ["primary_field", "primary_value", "secondary_field", "secondary_value"],
+    "suppress_customer": ["matching_field", "matching_value"],
+    "unsuppress_customer": ["matching_field", "matching_value"],
+    "track_screen": ["customer_id", "screen_name", "mappings", "timestamp", "event_id"],
+    "track_anonymous_event": ["anonymous_id", "name", "mappings", "timestamp", "event_id"],
+    "report_delivery_metric": ["delivery_id", "metric", "recipient", "reason", "href", "timestamp"],
+    "send_transactional_email": [
+        "transactional_message_id", "matching_field", "matching_value", "to", "message_data", "subject", "from",
+        "send_at", "send_to_unsubscribed", "tracked", "queue_draft", "disable_message_retention",
+    ],
+    "send_transactional_sms": ["transactional_message_id", "matching_field", "matching_value", "to", "message_data", "send_at"],
+    "send_transactional_push": [
+        "transactional_message_id", "matching_field", "matching_value", "message_data", "title", "message", "to", "send_at",
+    ],
 }
 
 MATCHING_ACTIONS = [name for name, keys in FIELD_ORDER.items() if "matching_field" in keys]
 SEGMENT_ACTIONS = ["add_customer_to_segment", "remove_customer_from_segment"]
+OBJECT_ACTIONS = ["identify_object", "delete_object", "add_relationship", "remove_relationship"]
+ATTRIBUTE_LIMITS = [
+    ("max_properties", facts.MAX_ATTRIBUTES),
+    ("key_max_bytes", facts.ATTRIBUTE_NAME_MAX_BYTES),
+    ("value_max_bytes", facts.ATTRIBUTE_VALUE_MAX_BYTES),
+    ("max_bytes", facts.ENTITY_MAX_BYTES),
+]
 
 # (action, field, constraint) -> the documented Customer.io limit it encodes.
 LIMITS = [
@@ -46,6 +96,19 @@ LIMITS = [
     ("track_page", "customer_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
     ("track_page", "page_url", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
     ("track_page", "mappings", "max_bytes", facts.ENTITY_MAX_BYTES),
+    *[(name, "object_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES) for name in OBJECT_ACTIONS],
+    ("merge_customers", "primary_value", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    ("merge_customers", "secondary_value", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    *[("identify_object", "mappings", c, v) for c, v in ATTRIBUTE_LIMITS],
+    *[("add_relationship", "relationship_mappings", c, v) for c, v in ATTRIBUTE_LIMITS],
+    *[("add_device", "device_mappings", c, v) for c, v in ATTRIBUTE_LIMITS],
+    ("track_screen", "customer_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    ("track_screen", "screen_name", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
+    ("track_screen", "mappings", "max_bytes", facts.ENTITY_MAX_BYTES),
+    ("track_anonymous_event", "name", "max_bytes", facts.EVENT_NAME_MAX_BYTES),
+    ("track_anonymous_event", "anonymous_id", "max_bytes", facts.IDENTIFIER_MAX_BYTES),
+    ("track_anonymous_event", "mappings", "max_bytes", facts.EVENT_DATA_MAX_BYTES),
+    ("send_transactional_sms", "to", "pattern", facts.E164_PATTERN),
 ]
 
 
@@ -55,7 +118,7 @@ def _field(manifest: ActionManifest, key: str) -> Field:
     return found
 
 
-def test_the_shipped_actions_are_exactly_the_six_of_issue_2(connector):
+def test_the_shipped_actions_are_exactly_those_of_issues_2_and_17(connector):
     assert list(connector.actions) == list(SPEC)
     assert sorted(ACTION_NAMES) == sorted(SPEC)
     assert connector.manifest.actions == tuple(SPEC)
@@ -122,7 +185,8 @@ def test_matching_field_is_the_labelled_enum(connector, name):
 
 @pytest.mark.parametrize("name", MATCHING_ACTIONS)
 def test_matching_rules_are_declared_in_the_manifest(connector, name):
-    rules = {(r.when.field, r.when.equals): r.then for r in connector.actions[name].manifest.rules}
+    rules = {(r.when.field, r.when.equals): r.then for r in connector.actions[name].manifest.rules
+             if r.then.field == "matching_value"}
     assert set(rules) == {("matching_field", "email"), ("matching_field", "cio_id")}
     assert rules["matching_field", "email"].field == "matching_value"
     assert rules["matching_field", "email"].constraints.format == "email"
@@ -134,7 +198,9 @@ def test_the_matching_pair_is_defined_once_and_reused(connector):
     group = connector.manifest.field_groups["matching"]
     assert [f.key for f in group.fields] == ["matching_field", "matching_value"]
     for name in MATCHING_ACTIONS:
-        assert connector.actions[name].manifest.fields[:2] == group.fields
+        fields = connector.actions[name].manifest.fields
+        start = [f.key for f in fields].index("matching_field")
+        assert fields[start : start + 2] == group.fields
 
 
 @pytest.mark.parametrize("name", SEGMENT_ACTIONS)
@@ -173,7 +239,8 @@ def test_numeric_limits_equal_the_named_constants(connector, name, key, constrai
 
 @pytest.mark.parametrize("name", MATCHING_ACTIONS)
 def test_the_cio_id_rule_is_the_facts_pattern(connector, name):
-    rules = {(r.when.field, r.when.equals): r.then for r in connector.actions[name].manifest.rules}
+    rules = {(r.when.field, r.when.equals): r.then for r in connector.actions[name].manifest.rules
+             if r.then.field == "matching_value"}
     assert rules["matching_field", "cio_id"].constraints.pattern == facts.CIO_ID_INPUT_PATTERN
 
 

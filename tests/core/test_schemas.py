@@ -81,7 +81,7 @@ def test_schemas_check_detects_drift_in_a_copy(tmp_path: Path, capsys):
 
 def test_regenerating_removes_a_stale_action_schema(tmp_path: Path):
     main(["schemas", "--out", str(tmp_path)])
-    stale = tmp_path / "actions" / "merge_customers.json"
+    stale = tmp_path / "actions" / "no_such_action.json"
     stale.write_text("{}")
     main(["schemas", "--out", str(tmp_path)])
     assert not stale.exists()
@@ -125,7 +125,7 @@ def test_labelled_enums_are_one_of_const_title(name):
 
 @pytest.mark.parametrize("name", [n for n in ACTION_NAMES if "matching_field" in _load(f"actions/{n}.json")["properties"]])
 def test_matching_rules_are_keyed_if_then(name):
-    rules = _load(f"actions/{name}.json")["allOf"]
+    rules = [rule for rule in _load(f"actions/{name}.json")["allOf"] if "matching_value" in rule["then"]["properties"]]
     keyed = {rule["if"]["properties"]["matching_field"]["const"]: rule for rule in rules}
     assert set(keyed) == {"email", "cio_id"}
     for rule in rules:
@@ -154,14 +154,20 @@ def test_dynamic_options_are_an_x_extension(name):
     assert segment["x-dynamic-options"] == {"source": "segments", "filter": {"type": "manual"}}
 
 
-def test_only_segment_fields_have_dynamic_options():
+def test_only_segment_and_object_type_fields_have_dynamic_options():
     with_options = {
         (name, key)
         for name in ACTION_NAMES
         for key, prop in _load(f"actions/{name}.json")["properties"].items()
         if "x-dynamic-options" in prop
     }
-    assert with_options == {("add_customer_to_segment", "segment"), ("remove_customer_from_segment", "segment")}
+    objects = ("identify_object", "delete_object", "add_relationship", "remove_relationship")
+    segments = {("add_customer_to_segment", "segment"), ("remove_customer_from_segment", "segment")}
+    sends = ("send_transactional_email", "send_transactional_sms", "send_transactional_push")
+    assert with_options == segments | {(name, "object_type_id") for name in objects} | {
+        (name, "transactional_message_id") for name in sends}
+    for name in objects:
+        assert _load(f"actions/{name}.json")["properties"]["object_type_id"]["x-dynamic-options"] == {"source": "object_types"}
 
 
 def test_timestamps_accept_iso_or_unix_seconds():

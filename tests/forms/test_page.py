@@ -24,7 +24,7 @@ def test_the_page_lists_every_action_and_draws_its_fields(site, connector):
     for key in ("matching_field", "matching_value", "segment"):
         assert f'id="in-{key}"' in page.text
     assert 'data-options-url="/forms/options/add_customer_to_segment/segment"' in page.text
-    assert client.get("/forms?action=merge_customers").status_code == 404
+    assert client.get("/forms?action=no_such_action").status_code == 404
 
 
 def test_options_are_the_live_manual_segments(site):

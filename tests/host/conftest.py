@@ -28,6 +28,12 @@ CONFIGS = {
     "remove_customer_from_segment": {"matching_field": "email", "matching_value": EMAIL, "segment": "1"},
     "track_event": {"name": "purchase", "customer_id": EMAIL, "mappings": {"total": 42}},
     "track_page": {"customer_id": EMAIL, "page_url": "https://example.com/pricing"},
+    "track_anonymous_event": {"anonymous_id": "anon-1", "name": "watched_video", "mappings": {"video": "intro"}},
+    "report_delivery_metric": {"delivery_id": "RPILAgUBcRhIBqSfeiIwdIYJKxTY", "metric": "opened"},
+    "send_transactional_email": {"transactional_message_id": "1", "matching_field": "email", "matching_value": EMAIL},
+    "send_transactional_sms": {"transactional_message_id": "3", "matching_field": "email", "matching_value": EMAIL,
+                               "to": "+15551234567"},
+    "send_transactional_push": {"transactional_message_id": "4", "matching_field": "email", "matching_value": EMAIL},
     "delete_customer": {"matching_field": "email", "matching_value": EMAIL},
 }
 

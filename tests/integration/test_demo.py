@@ -12,6 +12,7 @@ from cio_connector.demo import run_demo
 
 ACTIONS = [
     "upsert_customer", "delete_customer", "add_customer_to_segment", "remove_customer_from_segment", "track_event", "track_page",
+    "identify_object", "add_relationship", "add_device", "track_screen",
 ]
 
 
@@ -30,6 +31,7 @@ def test_demo_runs_every_action_and_prints_the_state(region):
     assert "Sandbox state afterwards:" in text and "people (1):" in text
     assert "every action succeeded" in text
     assert "FAILED" not in text
+    assert "objects (1):" in text and "id=engines" in text and "device:     ios apns-7f3a9c" in text
 
 
 def test_demo_through_the_command_line(capsys):

@@ -6,6 +6,8 @@ keeps a correction made to one from missing the other.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cio_connector import facts
@@ -16,7 +18,8 @@ from cio_connector.sandbox.config import track_host_url
 NUMBERS = [
     "IDENTIFIER_MAX_BYTES", "ATTRIBUTE_NAME_MAX_BYTES", "ATTRIBUTE_VALUE_MAX_BYTES", "MAX_ATTRIBUTES",
     "EVENT_NAME_MAX_BYTES", "EVENT_DATA_MAX_BYTES", "SEGMENT_IDS_PER_REQUEST", "ENTITY_MAX_BYTES",
-    "BATCH_MAX_BYTES", "TRACK_REQUESTS_PER_SECOND", "APP_REQUESTS_PER_SECOND", "CIO_PREFIX",
+    "BATCH_MAX_BYTES", "TRACK_REQUESTS_PER_SECOND", "APP_REQUESTS_PER_SECOND", "CIO_PREFIX", "DEVICE_PLATFORMS",
+    "TRANSACTIONAL_REQUESTS_PER_SECOND", "SEND_AT_MAX_DAYS_AHEAD",
 ]
 
 SHAPES = [
@@ -46,3 +49,9 @@ def test_the_email_shape_agrees(value):
                                    "01HXJ5Z9Q4W6ZK3V8N2M7R1T0Y\n", "", new_ulid()])
 def test_the_ulid_shape_agrees(value):
     assert is_ulid(value) == rules.looks_like_ulid(value)
+
+
+@pytest.mark.parametrize("value", ["+15551234567", "+442071838750", "+1", "+12", "+123456789012345", "+1234567890123456",
+                                   "+05551234567", "15551234567", "+1 555 123 4567", "+1555123456a", "+15551234567\n", ""])
+def test_the_e164_shape_agrees(value):
+    assert (re.match(facts.E164_PATTERN.replace("$", r"\Z"), value) is not None) == rules.looks_like_e164(value)

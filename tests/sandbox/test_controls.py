@@ -136,7 +136,7 @@ def test_seeding_a_taken_segment_id_is_a_conflict(
 
 
 def test_no_rate_limit_by_default(control: httpx.Client) -> None:
-    assert control.get("/rate_limits").json() == {"track": None, "app": None, "retry_after": None}
+    assert control.get("/rate_limits").json() == {"track": None, "app": None, "transactional": None, "retry_after": None}
 
 
 def test_app_rate_limit_answers_429_with_retry_after(control: httpx.Client, app: httpx.Client) -> None:

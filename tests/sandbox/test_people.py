@@ -223,9 +223,12 @@ def test_merge_without_a_primary_does_nothing(sandbox: SandboxServer, track: htt
     assert [p["id"] for p in sandbox.state.people()] == ["b"]
 
 
-def test_suppress_and_unsuppress(sandbox: SandboxServer, track: httpx.Client) -> None:
-    identify(track, "42")
+def test_suppress_deletes_and_unsuppress_frees_the_identifier(sandbox: SandboxServer, track: httpx.Client) -> None:
+    identify(track, "42", plan="pro")
     track.post("/api/v1/customers/42/suppress", json={})
-    assert sandbox.state.find("42")["suppressed"] is True
+    assert sandbox.state.find("42") is None and sandbox.state.suppressed()[0]["identifiers"] == {"id": "42"}
+    identify(track, "42", plan="again")
+    assert sandbox.state.find("42") is None  # a suppressed identifier is not added back
     track.post("/api/v1/customers/42/unsuppress", json={})
-    assert sandbox.state.find("42")["suppressed"] is False
+    identify(track, "42")
+    assert sandbox.state.find("42")["attributes"] == {}  # a new profile: the old one stays deleted

@@ -1,0 +1,57 @@
+"""A person's mobile devices (push tokens), over Track v2 ``add_device`` and ``delete_device``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .._util.timestamps import unix_seconds
+from ..pipeline.registry import handler
+from ..pipeline.request import ApiRequest
+from .identity import identifiers_for
+from .people import entity_request
+
+__all__ = ["add_device", "delete_device", "device_attribute_text"]
+
+
+def device_attribute_text(value: Any) -> str | None:
+    """A device attribute as Customer.io stores it: text (its spec types every value a string).
+
+    ``True`` is ``"true"`` (as ``push_enabled`` wants it), numbers their JSON spelling, lists and
+    maps their compact JSON; None means "no value" and is left out.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _device(inputs: Mapping[str, Any], action: str, device: dict[str, Any]) -> dict[str, Any]:
+    identifiers = identifiers_for(inputs["matching_field"], inputs["matching_value"])
+    return {"type": "person", "identifiers": identifiers, "action": action, "device": device}
+
+
+_DELETE_FIELDS = {"identifiers": "$.matching_value", "device": "$.device_token", "device.token": "$.device_token"}
+_ADD_FIELDS = {
+    **_DELETE_FIELDS,
+    "device.platform": "$.platform",
+    "device.last_used": "$.last_used",
+    "device.attributes": "$.device_mappings",
+}
+
+
+@handler("add_device", field_map=_ADD_FIELDS)
+def add_device(inputs: Mapping[str, Any]) -> ApiRequest:
+    device: dict[str, Any] = {"token": inputs["device_token"], "platform": inputs["platform"]}
+    if inputs.get("last_used") is not None:
+        device["last_used"] = unix_seconds(inputs["last_used"])
+    texts = {key: device_attribute_text(value) for key, value in (inputs.get("device_mappings") or {}).items()}
+    attributes = {key: text for key, text in texts.items() if text is not None}
+    if attributes:
+        device["attributes"] = attributes
+    return entity_request(_device(inputs, "add_device", device), _ADD_FIELDS)
+
+
+@handler("delete_device", field_map=_DELETE_FIELDS, destructive=True)
+def delete_device(inputs: Mapping[str, Any]) -> ApiRequest:
+    return entity_request(_device(inputs, "delete_device", {"token": inputs["device_token"]}), _DELETE_FIELDS)
