@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from ..errors import CioConnectorError
 from .calls import ToolRunner
+from .server import create_server  # the MCP SDK: importing this module needs the [mcp] extra
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -92,8 +93,6 @@ def http_app(runner: ToolRunner, *, host: str = "127.0.0.1", token: str | None =
 
     On a loopback host the SDK also refuses other ``Host`` and ``Origin`` headers (DNS rebinding).
     """
-    from .server import create_server
-
     server = create_server(runner)
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
@@ -162,8 +161,6 @@ def serve_stdio(runner: ToolRunner) -> int:
     output off the wire while serving: it goes to stderr)."""
     import anyio
     from mcp.server.stdio import stdio_server
-
-    from .server import create_server
 
     server = create_server(runner)
 
