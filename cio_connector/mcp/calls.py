@@ -8,9 +8,7 @@ error carries a secret: requests are described masked, problems never echo a con
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -37,7 +35,6 @@ logger = logging.getLogger("cio_connector.mcp")
 #: The ``source`` of a problem in the tool's arguments (the connector says ``config``).
 ARGUMENTS = "arguments"
 _CONNECTION = "connection"
-_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _CREDENTIALS = {"track": ("site_id", "track_api_key"), "app": ("app_api_key",)}
 
 
@@ -54,23 +51,31 @@ class ToolOutcome:
     is_error: bool = False
 
 
-def arguments_config(arguments: Mapping[str, Any]) -> dict[str, str | None]:
-    """The config that takes each argument, as given, from the record.
+def arguments_config(arguments: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The config and record that run ``arguments`` as given: ``(config, record)``.
 
-    An agent sends values, not templates: with the arguments as the record and each field reading
-    ``{{ record.<field> }}``, nothing an agent sends is ever rendered (a value holding ``{{`` stays
-    text), while validation, labels, paths and the request are exactly ``execute``'s. A name that
-    is not a field name at all stays in the config, so it is reported as unknown.
+    An agent sends values, not templates. The arguments are the config, so validation, labels,
+    paths, the compiled fast path and the request are exactly ``execute``'s; but a text that looks
+    like a template (``Hi {{ customer.name }}`` is Liquid meant for Customer.io) is moved into the
+    record and read back from there by ``{{ record.<slot> }}``, so nothing an agent sends is ever
+    rendered.
     """
-    config: dict[str, str | None] = {}
-    for key in arguments:
-        if not isinstance(key, str) or not _IDENTIFIER.fullmatch(key):
-            config[key] = None
-        elif hasattr(dict, key):  # ``record.items`` is the dict's method to jinja2: ask for the item
-            config[key] = f"{{{{ record[{json.dumps(key)}] }}}}"
-        else:
-            config[key] = f"{{{{ record.{key} }}}}"
-    return config
+    from ..pipeline.templating import is_template  # jinja2 on first use, as the pipeline does
+
+    record: dict[str, str] = {}
+
+    def literal(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {key: literal(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [literal(item) for item in value]
+        if is_template(value):
+            slot = f"text{len(record)}"
+            record[slot] = value
+            return f"{{{{ record.{slot} }}}}"
+        return value
+
+    return literal(arguments), record
 
 
 class ToolRunner:
@@ -127,9 +132,9 @@ class ToolRunner:
     # -- the tools ---------------------------------------------------------------------------
     async def _action(self, tool: ToolSpec, arguments: Mapping[str, Any]) -> ToolOutcome:
         assert tool.action is not None
-        record = dict(arguments)
-        dry_run = record.pop(DRY_RUN, False)
-        config = arguments_config(record)
+        given = dict(arguments)
+        dry_run = given.pop(DRY_RUN, False)
+        config, record = arguments_config(given)
         if not isinstance(dry_run, bool):
             problem = Problem(f"$.{DRY_RUN}", "must be true or false", label="Dry run", source=ARGUMENTS)
             return self._invalid(tool.name, [problem, *self._problems(tool.action, config, record)])

@@ -1,0 +1,40 @@
+"""How a tool's arguments become the connector's config: as given, never rendered."""
+
+from __future__ import annotations
+
+import pytest
+
+from cio_connector.mcp.calls import arguments_config
+
+from .conftest import connected, runner_for
+
+pytestmark = pytest.mark.anyio
+
+
+def test_concrete_arguments_are_the_config_itself():
+    arguments = {"matching_field": "id", "matching_value": "42", "mappings": {"seats": 3, "tags": ["a", "b"]}}
+    assert arguments_config(arguments) == (arguments, {})
+
+
+def test_text_that_looks_like_a_template_is_read_from_the_record_wherever_it_stands():
+    arguments = {"name": "{{ x }}", "mappings": {"greeting": "Hi {{ customer.name }}", "list": ["{% if %}", "{# c #}", "ok"]}}
+    config, record = arguments_config(arguments)
+    assert config == {
+        "name": "{{ record.text0 }}",
+        "mappings": {"greeting": "{{ record.text1 }}", "list": ["{{ record.text2 }}", "{{ record.text3 }}", "ok"]},
+    }
+    assert record == {"text0": "{{ x }}", "text1": "Hi {{ customer.name }}", "text2": "{% if %}", "text3": "{# c #}"}
+
+
+async def test_a_template_looking_identifier_is_sent_as_written(connector, connection, sandbox):
+    async with connected(runner_for(connector, connection)) as client:
+        result = await client.call_tool("upsert_customer", {"matching_field": "id", "matching_value": "{{ record.id }}"})
+    assert not result.is_error
+    assert sandbox.state.find("{{ record.id }}") is not None
+
+
+async def test_a_template_looking_value_is_still_validated_as_a_value(connector, connection):
+    async with connected(runner_for(connector, connection)) as client:
+        result = await client.call_tool("upsert_customer", {"matching_field": "email", "matching_value": "{{ email }}"})
+    assert result.is_error
+    assert "- $.matching_value (Matching Value): must be an email address" in result.content[0].text
