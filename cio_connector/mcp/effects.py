@@ -25,16 +25,19 @@ class ActionEffects:
 
 
 def action_effects(connector: Connector, action: str) -> ActionEffects:
-    """The hints for ``action``.
+    """The hints for ``action``: what its handler declares (``@handler(idempotent=...,
+    destructive=...)``, carried by the loaded ``Action``).
 
-    Switch-over point: the handler registry does not declare these yet, so they are derived
-    from the action's leading verb (``delete_customer`` -> delete). When ``@handler`` declares
-    them, read the declaration here; nothing else in the MCP server decides them.
+    Switch-over point: where a handler registry does not declare them yet, they are derived from
+    the action's leading verb (``delete_customer`` -> delete, ``track_event`` -> track). Nothing
+    else in the MCP server decides them.
     """
-    connector.action(action)  # an unknown name raises, listing the known ones
+    loaded = connector.action(action)  # an unknown name raises, listing the known ones
     verb = action.split("_", 1)[0]
+    destructive = getattr(loaded, "destructive", None)
+    idempotent = getattr(loaded, "idempotent", None)
     return ActionEffects(
         read_only=False,
-        destructive=verb in DESTRUCTIVE_VERBS,
-        idempotent=verb not in _RECORDING_VERBS,
+        destructive=verb in DESTRUCTIVE_VERBS if destructive is None else bool(destructive),
+        idempotent=verb not in _RECORDING_VERBS if idempotent is None else bool(idempotent),
     )

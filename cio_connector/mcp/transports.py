@@ -96,6 +96,9 @@ def http_app(runner: ToolRunner, *, host: str = "127.0.0.1", token: str | None =
     server = create_server(runner)
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
+        # One JSON answer per call rather than an SSE stream: our tools send no progress or
+        # requests back mid-call, and a plain answer costs the client and server less.
+        json_response=True,
         host=host,
         max_request_body_size=MAX_BODY_BYTES,
         session_idle_timeout=SESSION_IDLE_SECONDS,
