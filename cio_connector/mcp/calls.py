@@ -60,22 +60,25 @@ def arguments_config(arguments: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     record and read back from there by ``{{ record.<slot> }}``, so nothing an agent sends is ever
     rendered.
     """
+    from ..declarative.jsonsafe import MAX_DEPTH
     from ..pipeline.templating import is_template  # jinja2 on first use, as the pipeline does
 
     record: dict[str, str] = {}
 
-    def literal(value: Any) -> Any:
+    def literal(value: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:  # the pipeline refuses nesting this deep before rendering anything
+            return value
         if isinstance(value, Mapping):
-            return {key: literal(item) for key, item in value.items()}
+            return {key: literal(item, depth + 1) for key, item in value.items()}
         if isinstance(value, list):
-            return [literal(item) for item in value]
+            return [literal(item, depth + 1) for item in value]
         if is_template(value):
             slot = f"text{len(record)}"
             record[slot] = value
             return f"{{{{ record.{slot} }}}}"
         return value
 
-    return literal(arguments), record
+    return literal(arguments, 0), record
 
 
 class ToolRunner:

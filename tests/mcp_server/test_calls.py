@@ -6,7 +6,7 @@ import pytest
 
 from cio_connector.mcp.calls import arguments_config
 
-from .conftest import connected, runner_for
+from .conftest import connected, requests_seen, runner_for
 
 pytestmark = pytest.mark.anyio
 
@@ -38,3 +38,18 @@ async def test_a_template_looking_value_is_still_validated_as_a_value(connector,
         result = await client.call_tool("upsert_customer", {"matching_field": "email", "matching_value": "{{ email }}"})
     assert result.is_error
     assert "- $.matching_value (Matching Value): must be an email address" in result.content[0].text
+
+
+@pytest.mark.parametrize("depth", [100, 5_000])
+async def test_arguments_nested_past_any_config_are_refused_not_crashed_on(connector, connection, sandbox, depth):
+    deep: dict = {"x": "{{ 7 * 7 }}"}
+    for _ in range(depth):
+        deep = {"a": deep}
+    runner = runner_for(connector, connection)
+    before = requests_seen(sandbox)
+    # The runner itself: a JSON-RPC peer may send what the SDK's own client refuses to serialize.
+    result = await runner.call("upsert_customer", {"matching_field": "id", "matching_value": "1", "mappings": deep})
+    await runner.aclose()
+    assert requests_seen(sandbox) == before
+    assert result.is_error
+    assert "nests deeper than" in result.text
