@@ -21,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from cio_connector._util.listening import listening_socket
 from cio_connector.errors import CioConnectorError
-from cio_connector.mcp.transports import MCP_PATH, TOKEN_ENV, http_app, is_loopback, serve_http
+from cio_connector.mcp.transports import MAX_BODY_BYTES, MCP_PATH, TOKEN_ENV, http_app, is_loopback, serve_http
 
 from .conftest import EMAIL, runner_for
 
@@ -118,3 +118,10 @@ def test_the_command_serves_http_with_the_token_from_the_environment():
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=15)
     assert TOKEN not in stderr
+
+
+def test_a_body_over_the_limit_is_refused_unread(url):
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "upsert_customer", "arguments": {"mappings": {"x": "y" * MAX_BODY_BYTES}}}}
+    answer = httpx.post(url, json=call, headers={**ACCEPT, "authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 413
