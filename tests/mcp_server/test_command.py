@@ -107,3 +107,12 @@ def test_without_the_extra_one_line_says_what_to_install(monkeypatch, capsys):
     assert main(["mcp"]) == 2
     assert capsys.readouterr().err.strip() == f"error: {MCP_HINT}"
     assert MCP_HINT == "cio-connector mcp needs the [mcp] extra: pip install 'cio-connector[mcp]'"
+
+
+def test_building_the_command_line_loads_neither_the_connector_nor_the_sdk():
+    import subprocess
+
+    probe = ("import sys; from cio_connector.cli import _parser; _parser(); "
+             "print(sorted({'cio_connector.runtime', 'mcp'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"  # --help stays fast
