@@ -173,16 +173,10 @@ class ToolRunner:
 
     # -- what went wrong ---------------------------------------------------------------------
     def _problems(self, action: str, config: Mapping[str, Any], record: Mapping[str, Any]) -> list[Problem]:
-        """Every problem with the arguments and the connection, without sending anything."""
-        try:
-            self.connector.prepare_call(
-                action, config, self.connection.data, record=record, allow_custom_endpoints=self.allow_custom_endpoints
-            )
-        except InputError as exc:
-            return list(exc.problems)
-        except ConnectionConfigError as exc:
-            return _sourced(exc.problems, _CONNECTION)
-        return []
+        """Every problem with the arguments and the connection (the connector's one check), none sent."""
+        return self.connector.problems(
+            action, config, self.connection.data, record=record, allow_custom_endpoints=self.allow_custom_endpoints
+        )
 
     def _invalid(self, tool: str, problems: Sequence[Problem], *, headline: str | None = None) -> ToolOutcome:
         lines = [self._line(p) for p in problems]

@@ -237,3 +237,18 @@ async def test_no_secret_reaches_any_result(connector, connection):
         ]:
             texts.append((await client.call_tool(name, arguments)).model_dump_json())
     assert not [secret for secret in secrets for text in texts if secret in text]
+
+
+async def test_a_bad_dry_run_is_listed_with_every_other_problem_connection_included(connector):
+    runner = runner_for(connector, {"region": "us"}, "the environment", places={"site_id": "CIO_SITE_ID"})
+    async with connected(runner) as client:
+        result = await client.call_tool("delete_customer", {"matching_field": "id", "matching_value": "", "dry_run": 1})
+    assert result.is_error
+    assert result.content[0].text.splitlines() == [
+        "Invalid input for delete_customer; nothing was sent.",
+        "- $.dry_run (Dry run): must be true or false",
+        "- $.matching_value (Matching Value): must not be empty",
+        "- connection $.app_api_key (App API Key): is required [set in the environment]",
+        "- connection $.site_id (Site ID): is required [set in CIO_SITE_ID]",
+        "- connection $.track_api_key (Track API Key): is required [set in the environment]",
+    ]
