@@ -116,11 +116,13 @@ class ToolRunner:
         except (AuthenticationError, RegionMismatchError) as exc:
             return self._refused_connection(exc)
         except ConnectionConfigError as exc:
-            return self._invalid(name, _sourced(exc.problems, _CONNECTION), headline=str(exc.headline))
+            if not exc.problems:  # e.g. a credential HTTP cannot carry: nothing to point at but the whole
+                return ToolOutcome(f"The server's connection cannot be used ({self.connection.origin}): {exc}", is_error=True)
+            return self._invalid(name, _sourced(exc.problems, _CONNECTION))
         except InputError as exc:
             return self._invalid(name, exc.problems)
         except ApiError as exc:
-            return _api_error(exc)
+            return self._api_error(tool, exc)
         except CioConnectorError as exc:
             return ToolOutcome(f"{name} failed: {exc}", is_error=True)
         except Exception as exc:  # a bug: say so without its message (it may hold a value)
@@ -178,14 +180,27 @@ class ToolRunner:
             action, config, self.connection.data, record=record, allow_custom_endpoints=self.allow_custom_endpoints
         )
 
-    def _invalid(self, tool: str, problems: Sequence[Problem], *, headline: str | None = None) -> ToolOutcome:
+    def _invalid(self, tool: str, problems: Sequence[Problem]) -> ToolOutcome:
         lines = [self._line(p) for p in problems]
         if problems and all(p.source == _CONNECTION for p in problems):
             text = f"The server's connection is invalid ({self.connection.origin}); nothing was sent."
         else:
             text = f"Invalid input for {tool}; nothing was sent."
-        if headline and not problems:
-            text += f" {headline}."
+        return ToolOutcome("\n".join([text, *lines]), is_error=True)
+
+    def _api_error(self, tool: ToolSpec, exc: ApiError) -> ToolOutcome:
+        """Customer.io's own words, and the arguments they point at (with their labels)."""
+        tree = self.connector.action(tool.action).tree if tool.action else None
+        lines = []
+        for problem in exc.problems:
+            if problem.path != "$":
+                label = tree.label_for(problem.location) if tree else None
+                lines.append(f"- {problem.path}{f' ({label})' if label else ''}: {problem.message}")
+        if isinstance(exc, RetryableApiError):
+            later = f" in {exc.retry_after:g} s" if exc.retry_after is not None else " later"
+            text = f"{exc}. Try again{later}."
+        else:
+            text = f"{exc}. Retrying will not help: fix what it names."
         return ToolOutcome("\n".join([text, *lines]), is_error=True)
 
     def _line(self, problem: Problem) -> str:
@@ -214,16 +229,6 @@ def _sourced(problems: Iterable[Problem], source: str) -> list[Problem]:
 
 def _unknown(key: Any) -> Problem:
     return Problem.at((str(key),), "is not an argument of this tool; it takes none", source=ARGUMENTS, code="unknown_field")
-
-
-def _api_error(exc: ApiError) -> ToolOutcome:
-    lines = [f"- {p.path}: {p.message}" for p in exc.problems if p.path != "$"]
-    if isinstance(exc, RetryableApiError):
-        later = f" in {exc.retry_after:g} s" if exc.retry_after is not None else " later"
-        text = f"Customer.io failed for now; try again{later}: {exc}"
-    else:
-        text = f"Customer.io refused the request: {exc}"
-    return ToolOutcome("\n".join([text, *lines]), is_error=True)
 
 
 def _success(summary: str, document: Mapping[str, Any]) -> ToolOutcome:

@@ -12,8 +12,9 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from cio_connector import load_connector
+from cio_connector.client.http import RetryPolicy
 from cio_connector.mcp import tool_catalog
-from cio_connector.sandbox import SandboxServer
+from cio_connector.sandbox import Faults, SandboxServer
 
 from .conftest import EMAIL, MODES, connected, requests_seen, runner_for
 
@@ -179,8 +180,21 @@ async def test_customer_io_rejecting_the_request_is_quoted(connector, connection
             "add_customer_to_segment", {"matching_field": "email", "matching_value": EMAIL, "segment": 999}
         )
     assert result.is_error
+    assert result.content[0].text.splitlines() == [
+        "Customer.io Track API rejected the request (404): segment 999 not found. Retrying will not help: fix what it names.",
+        "- $.segment (Segment): segment 999 not found",
+    ]
+
+
+async def test_customer_io_failing_for_now_says_to_try_again(connection, sandbox):
+    connector = load_connector()
+    connector.client_options = {"retry": RetryPolicy(max_retries=0)}
+    sandbox.controls.set_faults(Faults(error_rate=1.0, statuses=(503,)))
+    async with connected(runner_for(connector, connection)) as client:
+        result = await client.call_tool("delete_customer", {"matching_field": "id", "matching_value": "42"})
+    assert result.is_error
     text = result.content[0].text
-    assert text.startswith("Customer.io refused the request: Customer.io Track API rejected the request (404): ")
+    assert text.startswith("Customer.io Track API answered 503: ") and text.endswith("Try again later.")
 
 
 async def test_an_incomplete_connection_names_each_missing_variable_with_the_argument_problems(connector):
