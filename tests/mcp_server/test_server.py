@@ -266,3 +266,16 @@ async def test_a_bad_dry_run_is_listed_with_every_other_problem_connection_inclu
         "- connection $.site_id (Site ID): is required [set in CIO_SITE_ID]",
         "- connection $.track_api_key (Track API Key): is required [set in the environment]",
     ]
+
+
+async def test_endpoints_off_loopback_need_the_servers_permission(connector, connection):
+    remote = {**connection, "endpoints": {"track": "https://cio.example.com", "app": "https://cio.example.com"}}
+    arguments = {"matching_field": "id", "matching_value": "42", "dry_run": True}
+    async with connected(runner_for(connector, remote)) as client:
+        refused = await client.call_tool("delete_customer", arguments)
+    async with connected(runner_for(connector, remote, allow_custom_endpoints=True)) as client:
+        allowed = await client.call_tool("delete_customer", arguments)
+    assert refused.is_error
+    assert refused.content[0].text.startswith("The server's connection is invalid (--connection connection.yaml)")
+    assert "- connection $.endpoints.track" in refused.content[0].text
+    assert allowed.structured_content["request"]["url"] == "https://cio.example.com/api/v2/entity"
