@@ -49,11 +49,14 @@ def _run(args: argparse.Namespace) -> int:
     if not args.http and (args.token or args.host != "127.0.0.1" or args.port != 8000):
         raise CioConnectorError("--host, --port and --token go with --http (stdio needs none of them)")
     try:
-        from .transports import TOKEN_ENV, serve_http, serve_stdio
+        from .transports import TOKEN_ENV, refuse_open_without_token, serve_http, serve_stdio
     except ModuleNotFoundError as exc:
         if (exc.name or "").partition(".")[0] in _MCP_MODULES:
             raise CioConnectorError(MCP_HINT) from None
         raise
+    token = (args.token or os.environ.get(TOKEN_ENV) or None) if args.http else None
+    if args.http:
+        refuse_open_without_token(args.host, token)  # before anything starts
     from ..loader import load_connector
     from .calls import ToolRunner
     from .connection_source import connection_from_environment, connection_from_file
@@ -72,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
         runner = ToolRunner(load_connector(), connection, allow_custom_endpoints=args.allow_custom_endpoints)
         _warn_if_invalid(runner)
         if args.http:
-            return serve_http(runner, args.host, args.port, token=args.token or os.environ.get(TOKEN_ENV) or None)
+            return serve_http(runner, args.host, args.port, token=token)
         return serve_stdio(runner)
     finally:
         if sandbox is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "BearerGuard",
     "http_app",
     "is_loopback",
+    "refuse_open_without_token",
     "serve_http",
     "serve_stdio",
 ]
@@ -55,6 +56,14 @@ def is_loopback(host: str) -> bool:
         return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def refuse_open_without_token(host: str, token: str | None) -> None:
+    """``CioConnectorError`` when ``host`` is reachable from other machines and no token is set."""
+    if not token and not is_loopback(host):
+        raise CioConnectorError(
+            f"{host} is reachable from other machines: set a token (${TOKEN_ENV}, or --token) or listen on 127.0.0.1"
+        )
 
 
 class BearerGuard:
@@ -136,10 +145,7 @@ def serve_http(
 
     from .._util.listening import listening_socket
 
-    if not token and not is_loopback(host):
-        raise CioConnectorError(
-            f"{host} is reachable from other machines: set a token (${TOKEN_ENV}, or --token) or listen on 127.0.0.1"
-        )
+    refuse_open_without_token(host, token)
     out = out or sys.stdout
     try:
         sock = listening_socket(host, port)

@@ -85,11 +85,15 @@ def test_the_environment():
         (["mcp", "--token", "t"], "--host, --port and --token go with --http"),
         (["mcp", "--port", "9000"], "--host, --port and --token go with --http"),
         (["mcp", "--connection", "does-not-exist.yaml"], "--connection does-not-exist.yaml: cannot read it"),
+        (["mcp", "--http", "--host", "0.0.0.0", "--port", "0"], "0.0.0.0 is reachable from other machines: set a token"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
+def test_usage_errors_exit_2_with_one_line(capsys, monkeypatch, argv, message):
+    monkeypatch.delenv("CIO_MCP_TOKEN", raising=False)
     assert main(argv) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.splitlines()) == 1  # refused before anything starts or warns
 
 
 def test_connection_and_sandbox_exclude_each_other(capsys):
