@@ -90,10 +90,10 @@ def _plugin(tmp_path: Path, **actions: str) -> Path:
     return root
 
 
-SUPPRESS = """\
-name: suppress_customer
-title: Suppress customer
-description: Stop messaging a customer.
+EXTRA_ACTION = """\
+name: remove_person
+title: Remove person
+description: Remove a person for good.
 fields:
   - use: matching
   - key: segment
@@ -106,21 +106,21 @@ fields:
 
 def test_a_new_action_and_a_new_options_filter_join_without_code_here(tmp_path):
     registry = shipped_handlers()
-    registry.add(delete_customer, name="suppress_customer")
-    connector = load_connector(_plugin(tmp_path, suppress_customer=SUPPRESS), registry=registry)
+    registry.add(delete_customer, name="remove_person")
+    connector = load_connector(_plugin(tmp_path, remove_person=EXTRA_ACTION), registry=registry)
     tools = {tool.name: tool for tool in tool_catalog(connector)}
-    assert tools["suppress_customer"].destructive
-    assert tools["suppress_customer"].title == "Suppress customer"
+    assert tools["remove_person"].destructive
+    assert tools["remove_person"].title == "Remove person"
     # One source read with two filters: one tool per filter, each serving its own fields.
-    assert [(t.action, t.field) for t in tools["list_segments_dynamic"].targets] == [("suppress_customer", "segment")]
-    assert len(tools["list_segments_manual"].targets) == 2
-    assert "Call list_segments_dynamic for the values it takes." in tools["suppress_customer"].description
+    assert [(t.action, t.field) for t in tools["list_segments_dynamic"].targets] == [("remove_person", "segment")]
+    assert ("add_customer_to_segment", "segment") in {(t.action, t.field) for t in tools["list_segments_manual"].targets}
+    assert "Call list_segments_dynamic for the values it takes." in tools["remove_person"].description
 
 
 def test_an_action_field_named_dry_run_is_refused(tmp_path):
-    manifest = SUPPRESS.replace("key: segment", "key: dry_run")
+    manifest = EXTRA_ACTION.replace("key: segment", "key: dry_run")
     registry = shipped_handlers()
-    registry.add(delete_customer, name="suppress_customer")
-    connector = load_connector(_plugin(tmp_path, suppress_customer=manifest), registry=registry)
-    with pytest.raises(CioConnectorError, match="'suppress_customer' has a field named 'dry_run', which its MCP tool reserves"):
+    registry.add(delete_customer, name="remove_person")
+    connector = load_connector(_plugin(tmp_path, remove_person=manifest), registry=registry)
+    with pytest.raises(CioConnectorError, match="'remove_person' has a field named 'dry_run', which its MCP tool reserves"):
         tool_catalog(connector)
