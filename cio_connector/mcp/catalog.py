@@ -7,6 +7,7 @@ SDK's ``Tool``. Adding an action (or an options source) adds its tool without to
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -244,7 +245,8 @@ def _option_sources(connector: Connector) -> dict[tuple[str, str], list[OptionsT
     groups: dict[tuple[str, str], list[OptionsTarget]] = {}
     for name, action in connector.actions.items():
         for key, options in _options_fields(action.manifest.fields, prefix=""):
-            groups.setdefault((options.source, options.model_dump_json()), []).append(OptionsTarget(name, key))
+            filter_key = json.dumps(dict(options.filter), sort_keys=True)  # True and 1 stay apart in JSON
+            groups.setdefault((options.source, filter_key), []).append(OptionsTarget(name, key))
     return groups
 
 
