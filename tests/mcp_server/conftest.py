@@ -46,8 +46,11 @@ def connection(sandbox) -> dict[str, Any]:
     return sandbox.connection()
 
 
-def runner_for(connector, connection: dict[str, Any], origin: str = "--connection connection.yaml", **kwargs) -> ToolRunner:
-    return ToolRunner(connector, ServerConnection(connection, origin, kwargs.pop("places", {})), **kwargs)
+def runner_for(
+    connection: dict[str, Any], origin: str = "--connection connection.yaml", *, connector=None, places=None, **kwargs
+) -> ToolRunner:
+    """A runner as the command builds one: its own connector (closing it closes only its clients)."""
+    return ToolRunner(connector or load_connector(), ServerConnection(connection, origin, places or {}), **kwargs)
 
 
 @asynccontextmanager

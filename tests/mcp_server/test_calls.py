@@ -26,26 +26,26 @@ def test_text_that_looks_like_a_template_is_read_from_the_record_wherever_it_sta
     assert record == {"text0": "{{ x }}", "text1": "Hi {{ customer.name }}", "text2": "{% if %}", "text3": "{# c #}"}
 
 
-async def test_a_template_looking_identifier_is_sent_as_written(connector, connection, sandbox):
-    async with connected(runner_for(connector, connection)) as client:
+async def test_a_template_looking_identifier_is_sent_as_written(connection, sandbox):
+    async with connected(runner_for(connection)) as client:
         result = await client.call_tool("upsert_customer", {"matching_field": "id", "matching_value": "{{ record.id }}"})
     assert not result.is_error
     assert sandbox.state.find("{{ record.id }}") is not None
 
 
-async def test_a_template_looking_value_is_still_validated_as_a_value(connector, connection):
-    async with connected(runner_for(connector, connection)) as client:
+async def test_a_template_looking_value_is_still_validated_as_a_value(connection):
+    async with connected(runner_for(connection)) as client:
         result = await client.call_tool("upsert_customer", {"matching_field": "email", "matching_value": "{{ email }}"})
     assert result.is_error
     assert "- $.matching_value (Matching Value): must be an email address" in result.content[0].text
 
 
 @pytest.mark.parametrize("depth", [100, 5_000])
-async def test_arguments_nested_past_any_config_are_refused_not_crashed_on(connector, connection, sandbox, depth):
+async def test_arguments_nested_past_any_config_are_refused_not_crashed_on(connection, sandbox, depth):
     deep: dict = {"x": "{{ 7 * 7 }}"}
     for _ in range(depth):
         deep = {"a": deep}
-    runner = runner_for(connector, connection)
+    runner = runner_for(connection)
     before = requests_seen(sandbox)
     # The runner itself: a JSON-RPC peer may send what the SDK's own client refuses to serialize.
     result = await runner.call("upsert_customer", {"matching_field": "id", "matching_value": "1", "mappings": deep})

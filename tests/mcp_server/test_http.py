@@ -49,8 +49,8 @@ def serving(app) -> Iterator[str]:
 
 
 @pytest.fixture
-def url(connector, connection) -> Iterator[str]:
-    with serving(http_app(runner_for(connector, connection), token=TOKEN)) as found:
+def url(connection) -> Iterator[str]:
+    with serving(http_app(runner_for(connection), token=TOKEN)) as found:
         yield found
 
 
@@ -88,10 +88,10 @@ async def test_the_sdk_client_calls_tools_over_http_with_the_token(url, sandbox)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "example.com"])
-def test_listening_beyond_loopback_needs_a_token(connector, host):
+def test_listening_beyond_loopback_needs_a_token(host):
     assert not is_loopback(host)
     with pytest.raises(CioConnectorError, match=f"{re.escape(host)} is reachable from other machines: set a token"):
-        serve_http(runner_for(connector, {}), host, 0)
+        serve_http(runner_for({}), host, 0)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.8.9.10"])
