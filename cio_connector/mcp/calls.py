@@ -9,6 +9,7 @@ error carries a secret: requests are described masked, problems never echo a con
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -98,11 +99,19 @@ class ToolRunner:
         self.tools: dict[str, ToolSpec] = {tool.name: tool for tool in (tool_catalog(connector) if tools is None else tools)}
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None) -> ToolOutcome:
-        """Run tool ``name``; raises only ``UnknownToolError``."""
+        """Run tool ``name``; raises only ``UnknownToolError``. Logs one line per call at INFO: the
+        tool, ok or error, and milliseconds (never an argument: they may be personal data)."""
         tool = self.tools.get(name)
         if tool is None:
             raise UnknownToolError(f"unknown tool {name!r}; known tools: {', '.join(self.tools)}")
-        arguments = {} if arguments is None else arguments
+        started = time.perf_counter()
+        outcome = await self._run(tool, {} if arguments is None else arguments)
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.info("tool %s -> %s in %.0f ms", name, "error" if outcome.is_error else "ok", elapsed)
+        return outcome
+
+    async def _run(self, tool: ToolSpec, arguments: Any) -> ToolOutcome:
+        name = tool.name
         try:
             if not isinstance(arguments, Mapping):
                 return self._invalid(name, [Problem("$", "must be an object of argument values", source=ARGUMENTS)])

@@ -45,7 +45,10 @@ def add_mcp_command(sub: Any, port: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    # stderr only (over stdio, stdout is the protocol); a served HTTP endpoint logs each tool call.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.http:
+        logging.getLogger("cio_connector.mcp").setLevel(logging.INFO)
     if not args.http and (args.token or args.host != "127.0.0.1" or args.port != 8000):
         raise CioConnectorError("--host, --port and --token go with --http (stdio needs none of them)")
     try:

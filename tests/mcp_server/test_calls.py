@@ -53,3 +53,15 @@ async def test_arguments_nested_past_any_config_are_refused_not_crashed_on(conne
     assert requests_seen(sandbox) == before
     assert result.is_error
     assert "nests deeper than" in result.text
+
+
+async def test_each_call_is_logged_without_its_arguments(connection, caplog):
+    runner = runner_for(connection)
+    with caplog.at_level("INFO", logger="cio_connector.mcp"):
+        private = {"matching_field": "email", "matching_value": "private@example.com", "dry_run": True}
+        await runner.call("upsert_customer", private)
+        await runner.call("upsert_customer", {"matching_field": "email", "matching_value": "not-an-email"})
+    await runner.aclose()
+    lines = [record.getMessage() for record in caplog.records if record.name == "cio_connector.mcp"]
+    assert [line.rsplit(" in ", 1)[0] for line in lines] == ["tool upsert_customer -> ok", "tool upsert_customer -> error"]
+    assert "private@example.com" not in caplog.text and "not-an-email" not in caplog.text
