@@ -151,6 +151,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(sub, _port)
 
+    from .mcp.command import add_mcp_command  # argparse only; the MCP SDK is imported when it runs
+
+    add_mcp_command(sub, _port)
+
     run = sub.add_parser("run", help="run an action over many records: batched, rate-limited, with a dead letter")
     _bulk_arguments(run)
     return parser

@@ -233,6 +233,13 @@ def test_without_the_sandbox_extra_the_commands_print_one_line_saying_what_to_in
     assert result.stderr == "error: the sandbox needs the [sandbox] extra: pip install 'cio-connector[sandbox]'\n"
 
 
+def test_without_the_mcp_extra_mcp_prints_one_line_saying_what_to_install(installed_without_extras):
+    python, elsewhere = installed_without_extras
+    result = _cli(python, "mcp", cwd=elsewhere)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: cio-connector mcp needs the [mcp] extra: pip install 'cio-connector[mcp]'\n"
+
+
 def test_without_extras_the_connector_itself_works(installed_without_extras):
     python, elsewhere = installed_without_extras
     result = _cli(python, "actions", cwd=elsewhere)
