@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ._util.datafile import DataFileError
 from ._version import __version__
 from .errors import CioConnectorError
 
@@ -157,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except CioConnectorError as exc:
+    except (CioConnectorError, DataFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a folder that is a file, a port in use, a read-only disk

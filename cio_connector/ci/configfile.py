@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .._util.bundle import bundle_root
+from .._util.datafile import DataFileError, read_regular
 from .._util.yamlsource import Located, PathPart, json_path
 from ..declarative.validation import SchemaChecker
 from ..errors import CioConnectorError, Problem
@@ -61,11 +62,9 @@ class Step:
 def read_config_file(path: Path, display: str) -> Located | Finding:
     """The parsed file, or a finding for malformed YAML/JSON; raises ``UnreadableFile``."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableFile(f"{display}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"{display}: {len(raw):,} bytes; a config file may hold at most {MAX_FILE_BYTES:,}")
+        raw = read_regular(path, limit=MAX_FILE_BYTES)  # a device, FIFO or huge file is refused unread
+    except DataFileError as exc:
+        raise UnreadableFile(f"{display}: cannot read: {exc.message}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
