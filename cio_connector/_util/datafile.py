@@ -39,7 +39,7 @@ def open_regular(path: str | Path, *, option: str = "") -> IO[bytes]:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise DataFileError(shown, exc.strerror or str(exc), option=option) from None
+        raise DataFileError(shown, f"cannot read: {exc.strerror or exc}", option=option) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

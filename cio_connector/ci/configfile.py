@@ -64,7 +64,7 @@ def read_config_file(path: Path, display: str) -> Located | Finding:
     try:
         raw = read_regular(path, limit=MAX_FILE_BYTES)  # a device, FIFO or huge file is refused unread
     except DataFileError as exc:
-        raise UnreadableFile(f"{display}: cannot read: {exc.message}") from None
+        raise UnreadableFile(f"{display}: {exc.message}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 
 from .. import facts as _facts
+from .._util.datafile import DataFileError, read_regular
 from .._util.yamlsource import Located, PathPart, json_path, read_yaml
 from ..declarative.manifest import ActionManifest, ConnectorManifest, load_action_manifest, load_connector_manifest
 from ..errors import ManifestError, Problem
-from .._util.datafile import DataFileError, read_regular
 from .findings import FileResult, Finding, Level
 
 __all__ = ["lint_plugin"]

@@ -6,7 +6,6 @@ itself: the messages beside each field are the runtime's own, and nothing needs 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field

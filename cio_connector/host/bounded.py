@@ -32,7 +32,7 @@ def bounded_protocol(header_seconds: float = HEADER_SECONDS, max_connections: in
         _timer: asyncio.TimerHandle | None = None
         _waiting_since = 0.0
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             full = len(self.connections) >= max_connections
             super().connection_made(transport)
             if full:

@@ -87,7 +87,7 @@ class Guard:
         while True:
             try:
                 message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await _answer(send, 408, f"the request body did not arrive within {self.body_seconds:g} seconds")
                 return
             if message["type"] == "http.disconnect":

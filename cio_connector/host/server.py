@@ -298,7 +298,8 @@ def create_app(
             app.router.routes.extend(router.routes)
     _handle_errors(app)
     _document_400_not_422(app)
-    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, allowed_hosts=None if allowed_hosts is None else tuple(allowed_hosts))
+    hosts = None if allowed_hosts is None else tuple(allowed_hosts)
+    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, allowed_hosts=hosts)
     return app
 
 

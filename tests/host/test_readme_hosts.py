@@ -69,7 +69,8 @@ def test_the_cli_example_runs_against_the_sandbox(tmp_path):
 def test_the_http_example_runs_against_serve(capsys):
     port = _free_port()
     with SandboxServer(region="us") as sandbox:
-        process, _ = _start("serve", "--port", str(port), "--token", "change-me", ready="listening on")
+        allow = f"--allow-endpoint=http://127.0.0.1:{sandbox.port}"
+        process, _ = _start("serve", "--port", str(port), "--token", "change-me", allow, ready="listening on")
         try:
             code = _blocks("python")[1].replace("8765", str(sandbox.port)).replace("8000", str(port))
             exec(compile(code, "README.md", "exec"), {})
