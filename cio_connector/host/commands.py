@@ -62,7 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return serve(args.host, args.port, token=args.token, sandbox=args.sandbox, allowed_endpoints=args.allow_endpoint,
-                 header_seconds=args.header_timeout, max_connections=args.max_connections)
+                 header_seconds=args.header_timeout, body_seconds=args.body_timeout, max_connections=args.max_connections)
 
 
 def _positive(text: str) -> float:
@@ -75,6 +75,12 @@ def _positive(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds above 0")
     return value
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number, at least 1")
+    return int(text)
 
 
 def _json_usage(parser: argparse.ArgumentParser, command: str) -> None:
@@ -129,6 +135,8 @@ def add_commands(sub: Any, port: Any) -> None:
                        help="a base URL callers' connections may name as endpoints (repeat for more; default: none)")
     serve.add_argument("--header-timeout", type=_positive, default=10.0, metavar="SECONDS",
                        help="close a connection that has not sent its headers within this (default 10)")
-    serve.add_argument("--max-connections", type=int, default=256, metavar="N",
+    serve.add_argument("--body-timeout", type=_positive, default=30.0, metavar="SECONDS",
+                       help="answer 408 when a request body has not arrived within this (default 30)")
+    serve.add_argument("--max-connections", type=_at_least_one, default=256, metavar="N",
                        help="open connections at most; more are answered 503 (default 256)")
     serve.set_defaults(run=_serve)

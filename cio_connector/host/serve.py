@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from .._util.listening import listening_socket
 from .bounded import HEADER_SECONDS, MAX_CONNECTIONS
+from .middleware import BODY_SECONDS
 
 __all__ = ["TOKEN_ENV", "serve"]
 
@@ -40,11 +41,13 @@ def serve(
     routers: Iterable[Any] = (),
     out: TextIO | None = None,
     header_seconds: float = HEADER_SECONDS,
+    body_seconds: float = BODY_SECONDS,
     max_connections: int = MAX_CONNECTIONS,
 ) -> int:
     """Bind first (so ``--port 0`` can print the real port), say where, then serve until Ctrl-C or SIGTERM.
 
-    Connections get ``header_seconds`` for their headers and there are at most ``max_connections``;
+    Connections get ``header_seconds`` for their headers and ``body_seconds`` for a body, and there
+    are at most ``max_connections``;
     a connection's custom endpoints must lie under one of ``allowed_endpoints``.
     """
     import uvicorn
@@ -86,6 +89,7 @@ def serve(
         app = create_app(
             connector, token=token, routers=routers, allow_custom_endpoints=allow_custom_endpoints,
             default_connection=default_connection, allowed_endpoints=allowed_endpoints, allowed_hosts=hosts,
+            body_seconds=body_seconds,
         )
         url = _url(host, sock.getsockname()[1])
         if token is None and not _loopback(host):

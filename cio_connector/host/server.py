@@ -36,7 +36,7 @@ from ..errors import (
 from ..loader import load_connector
 from ..runtime import Connector
 from .cargo import cargo_manifest, coerce_config, known_autocompletes, option_field
-from .middleware import DEFAULT_MAX_BODY_BYTES, Guard, logger
+from .middleware import BODY_SECONDS, DEFAULT_MAX_BODY_BYTES, Guard, logger
 from .models import (
     AuthenticatePayload,
     AuthenticateResult,
@@ -248,6 +248,7 @@ def create_app(
     retry: RetryPolicy | None = None,
     allowed_endpoints: Iterable[str] = (),
     allowed_hosts: Iterable[str] | None = None,
+    body_seconds: float = BODY_SECONDS,
 ) -> FastAPI:
     """The integration server for ``connector`` (the shipped one by default).
 
@@ -299,7 +300,7 @@ def create_app(
     _handle_errors(app)
     _document_400_not_422(app)
     hosts = None if allowed_hosts is None else tuple(allowed_hosts)
-    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, allowed_hosts=hosts)
+    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, allowed_hosts=hosts, body_seconds=body_seconds)
     return app
 
 
