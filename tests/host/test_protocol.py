@@ -167,7 +167,8 @@ def test_execute_with_invalid_config_and_connection_exits_1_listing_every_proble
 def test_execute_with_a_malformed_input_exits_1(capsys, files):
     code, doc, _ = run(capsys, "execute", "upsert_customer", "--config", files("config", "{not json"),
                        "--connection", files.connection)
-    assert code == 1 and "config.json not JSON: Expecting property name" in doc["problems"][0]["message"] and doc["problems"][0]["source"] == "config"
+    problem = doc["problems"][0]
+    assert code == 1 and "config.json not JSON: Expecting property name" in problem["message"] and problem["source"] == "config"
 
 
 def test_a_missing_input_file_is_exit_2_as_in_every_command(capsys, files, tmp_path):
