@@ -93,7 +93,8 @@ def run_command(args: argparse.Namespace) -> int:
         if dead is not None:
             dead.write(failure)
         if len(shown) < _SHOWN_FAILURES:
-            shown.append(f"record #{failure.index}: {failure.error}: {failure.message}")
+            # Counted from 1, as lines are: the first record is record 1.
+            shown.append(f"record {failure.index + 1}: {failure.error}: {failure.message}")
 
     def on_request(described: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(described, ensure_ascii=False) + "\n")

@@ -22,7 +22,7 @@ from .configfile import Step, UnreadableFile, finding_at, read_config_file, shap
 from .findings import FileResult, Finding
 from .recordcheck import example_record, field_schema, reference_problem, value_at
 from .records import RecordSchema, describe_types, reference_text, schema_types, template_use
-from .suggest import did_you_mean
+from .._util.suggest import did_you_mean
 
 __all__ = ["FileResult", "Run", "UsageError", "Validator", "config_files"]
 
@@ -238,7 +238,7 @@ def _where(step: Step, location: tuple[PathPart, ...]) -> str:
 
 def _suggest_key(message: str, key: str) -> str:
     marker = "known fields: "
-    if marker not in message:
+    if marker not in message or "did you mean" in message:
         return message
     hint = did_you_mean(key, message.split(marker, 1)[1].split(", "))
     return message.replace("unknown field;", f"unknown field{hint}", 1) if hint else message
