@@ -17,12 +17,12 @@ import yaml
 
 from .._util.bundle import bundle_root
 from .._util.datafile import DataFileError, read_regular
+from .._util.suggest import did_you_mean
 from .._util.yamlsource import Located, PathPart, json_path
 from ..declarative.validation import SchemaChecker
 from ..errors import CioConnectorError, Problem
 from .findings import Finding
 from .jsonsource import JsonSourceError, load_json
-from .._util.suggest import did_you_mean
 from .yamlfast import load_config_yaml
 
 __all__ = [
@@ -166,7 +166,9 @@ def shape_findings(doc: Located) -> list[Finding]:
 def _with_suggestion(problem: Problem) -> str:
     """An unknown key names the closest known one: ``unknown field; did you mean 'config'? ...``."""
     marker = "known fields: "
-    if problem.code != "unknown_field" or marker not in problem.message or not problem.location or "did you mean" in problem.message:
+    if problem.code != "unknown_field" or marker not in problem.message or not problem.location:
+        return problem.message
+    if "did you mean" in problem.message:  # the validation layer named it already
         return problem.message
     known = problem.message.split(marker, 1)[1].split(", ")
     hint = did_you_mean(str(problem.location[-1]), known)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._util.suggest import did_you_mean
 from .._util.yamlsource import Located, PathPart, json_path
 from ..errors import CioConnectorError, Problem
 from ..pipeline.templating import is_template, template_locations
@@ -22,7 +23,6 @@ from .configfile import Step, UnreadableFile, finding_at, read_config_file, shap
 from .findings import FileResult, Finding
 from .recordcheck import example_record, field_schema, reference_problem, value_at
 from .records import RecordSchema, describe_types, reference_text, schema_types, template_use
-from .._util.suggest import did_you_mean
 
 __all__ = ["FileResult", "Run", "UsageError", "Validator", "config_files"]
 
