@@ -114,8 +114,15 @@ def _port(text: str) -> int:
     return port
 
 
+_DESCRIPTION = (
+    "Run Customer.io actions declared in YAML: check configs and connections, send one action or many "
+    "records, serve hosts over HTTP or a JSON protocol, and try it all against a local sandbox."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cio-connector", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cio-connector", description=_DESCRIPTION,
+                                     epilog="Each command's --help says more; docs/ in the repository says the rest.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("actions", help="list the actions and their fields").set_defaults(run=_actions)
