@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import yaml
 
-from .yamlsource import MAX_YAML_DEPTH, load_yaml
+from .yamlsource import MAX_YAML_DEPTH, UnsafeYamlError, load_yaml
 
 __all__ = ["MAX_DATA_BYTES", "DataFileError", "load_data_file", "open_regular", "parse_data", "read_regular"]
 
@@ -110,7 +110,8 @@ def parse_data(text: str, shown: str, *, option: str = "", json_only: bool = Fal
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        raise DataFileError(shown, f"not JSON or YAML: {problem}", option=option, line=line, column=column) from None
+        kind = "refused" if isinstance(exc, UnsafeYamlError) else "not YAML or JSON"
+        raise DataFileError(shown, f"{kind}: {problem}", option=option, line=line, column=column) from None
 
 
 def _no_constant(name: str) -> Any:

@@ -77,6 +77,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     config = _load_mapping(args.config, "--config")
     connection = _load_mapping(args.connection, "--connection")
+    connector = load_connector()
+    _check_before_sending(connector, args.action, config, connection, args.allow_custom_endpoints)
     if args.rate_store:
         from .store import check_rate_store
 
@@ -102,7 +104,7 @@ def run_command(args: argparse.Namespace) -> int:
     bulk = None
     try:
         with RecordFile(args.records, format=args.format, option="--records") as records:
-            bulk = BulkRun(load_connector(), args.action, config, connection, options=options, on_failure=on_failure,
+            bulk = BulkRun(connector, args.action, config, connection, options=options, on_failure=on_failure,
                            on_request=on_request, allow_custom_endpoints=args.allow_custom_endpoints)
             summary = _run(bulk, records, show_progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:  # a second Ctrl-C: stop now, but still say what landed
@@ -157,7 +159,17 @@ def _run(bulk: Any, records: Any, *, show_progress: bool) -> Any:
         return asyncio.run(main())
 
 
+def _check_before_sending(connector: Any, action: str, config: Any, connection: Any, allow_custom_endpoints: bool) -> None:
+    """The config and the connection checked together: every problem of both, each with its source, or nothing sent."""
+    from ..errors import InputError
+
+    problems = connector.problems(action, config, connection, allow_custom_endpoints=allow_custom_endpoints)
+    if problems:
+        raise InputError(problems, action=action, headline=f"invalid input for {action}, nothing was sent")
+
+
 def _load_mapping(path: str, option: str) -> dict[str, Any]:
+    """A JSON or YAML mapping, read as every command reads its files (regular, bounded, the safe loader)."""
     from .._util.datafile import DataFileError, load_data_file
 
     data = load_data_file(path, option=option)

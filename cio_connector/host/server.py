@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -23,7 +24,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..client.http import AsyncCioClient, RetryPolicy
+from ..client.connection import Connection
+from ..client.http import RetryPolicy
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -84,6 +86,14 @@ def _problems(problems: Iterable[Problem], under: str) -> list[ProblemBody]:
     return [ProblemBody(path=under + p.path[1:], message=p.message, label=p.label, code=p.code) for p in problems]
 
 
+def _placed(problems: Iterable[Problem]) -> list[ProblemBody]:
+    """Problems of a call, each under its place in the body: the connection's, or the config's."""
+    return [
+        *_problems((p for p in problems if p.source != "connection"), CONFIG),
+        *_problems((p for p in problems if p.source == "connection"), CONNECTION),
+    ]
+
+
 def _sentence(headline: str, problems: list[ProblemBody]) -> str:
     details = "; ".join(f"{p.label or p.path}: {p.message}" for p in problems)
     return f"{headline}: {details}" if details else headline
@@ -96,8 +106,8 @@ def _invalid(headline: str, problems: list[ProblemBody]) -> HostError:
 def _from_api(exc: Exception, *, echo: bool = True) -> HostError:
     """What Customer.io said, as a 502 (refused) or 503 (try later).
 
-    Without ``echo`` (the connection named its own endpoints) only the status is passed on: what a
-    server that is not Customer.io answered is never shown to the caller.
+    Without ``echo`` (the connection named endpoints the operator did not) only the status is passed
+    on: what a server that is not Customer.io answered is never shown to the caller.
     """
     if not echo and isinstance(exc, ApiError):
         retryable = isinstance(exc, RetryableApiError)
@@ -142,19 +152,18 @@ class _Routes:
             connector.client_options = {**connector.client_options, "retry": retry}
         self.manifest = cargo_manifest(connector)
 
-    def _client(self, connection: Mapping[str, Any]) -> AsyncCioClient:
-        """The kept client of a connection, with the host's retry policy (call after the connection is validated)."""
-        return self.connector.aclient_for(self.connector.connection(dict(connection), allow_custom_endpoints=self.allow))
+    def _connection(self, config: Mapping[str, Any]) -> Connection:
+        """The body's connection, parsed once (``ConnectionConfigError`` listing every problem)."""
+        refused = self._endpoint_problems(config)
+        try:
+            connection = self.connector.connection(dict(config), allow_custom_endpoints=self.allow)
+        except ConnectionConfigError as exc:
+            raise ConnectionConfigError([*exc.problems, *refused], headline=exc.headline) from None
+        if refused:
+            raise ConnectionConfigError(refused)
+        return connection
 
-    def health(self) -> Health:
-        m = self.connector.manifest
-        return Health(status="ok", connector=m.id, version=m.version, actions=len(self.connector.actions))
-
-    def _connection_problems(self, config: Mapping[str, Any]) -> list[ProblemBody]:
-        problems = _problems(self.connector.validate_connection(dict(config), allow_custom_endpoints=self.allow), CONNECTION)
-        return problems + self._endpoint_problems(config)
-
-    def _endpoint_problems(self, config: Mapping[str, Any]) -> list[ProblemBody]:
+    def _endpoint_problems(self, config: Mapping[str, Any]) -> list[Problem]:
         endpoints = config.get("endpoints") if isinstance(config, Mapping) else None
         if self.allow_any or not isinstance(endpoints, Mapping):
             return []
@@ -162,9 +171,9 @@ class _Routes:
         message = (f"this server sends only to the endpoints its operator allows (serve --allow-endpoint URL); "
                    f"allowed: {allowed}")
         return [
-            ProblemBody(path=f"{CONNECTION}.endpoints.{name}", message=message, code="endpoint")
+            Problem(f"$.endpoints.{name}", message, code="endpoint")
             for name, url in endpoints.items()
-            if isinstance(url, str) and url and not _base(url).startswith(self.allowed or ("\0",))
+            if isinstance(url, str) and url and not (self.allowed and _base(url).startswith(self.allowed))
         ]
 
     def _echo(self, config: Mapping[str, Any]) -> bool:
@@ -175,14 +184,18 @@ class _Routes:
         urls = [url for url in endpoints.values() if isinstance(url, str) and url]
         return all(self.allowed and _base(url).startswith(self.allowed) for url in urls)
 
+    def health(self) -> Health:
+        m = self.connector.manifest
+        return Health(status="ok", connector=m.id, version=m.version, actions=len(self.connector.actions))
+
     async def authenticate(self, payload: AuthenticatePayload) -> AuthenticateResult:
         """Every credential and the region, each failure named; a malformed connection is an error outcome too."""
-        problems = self._connection_problems(payload.connector.config)
-        if problems:
-            return _unauthenticated(_sentence("invalid connection", problems))
-        connection = dict(payload.connector.config)
-        client = self._client(connection)
-        report = await self.connector.acheck_connection(connection, client=client, allow_custom_endpoints=self.allow)
+        try:
+            connection = self._connection(payload.connector.config)
+        except ConnectionConfigError as exc:
+            return _unauthenticated(_sentence("invalid connection", _problems(exc.problems, CONNECTION)))
+        client = self.connector.aclient_for(connection)  # the kept client, with the host's retry policy
+        report = await self.connector.acheck_connection(connection, client=client)
         if report.ok:
             return AuthenticateResult(outcome="success")
         return _unauthenticated("; ".join(check.message for check in report.checks if not check.ok))
@@ -195,16 +208,14 @@ class _Routes:
                 raise HostError(404, f"unknown autocomplete {payload.slug!r}; known: {', '.join(known)}")
             problem = ProblemBody(path="$.params", message=f"no field uses these params; known: {', '.join(known)}")
             raise _invalid("invalid autocomplete params", [problem])
-        problems = self._connection_problems(payload.connector.config)
-        if problems:
-            raise _invalid("invalid connection", problems)
         try:
-            connection = dict(payload.connector.config)
-            options = await self.connector.aoptions(
-                target.action, target.field, connection, client=self._client(connection), allow_custom_endpoints=self.allow
-            )
+            connection = self._connection(payload.connector.config)
+        except ConnectionConfigError as exc:
+            raise _invalid("invalid connection", _problems(exc.problems, CONNECTION)) from None
+        try:
+            options = await self.connector.aoptions(target.action, target.field, connection)
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
-            raise _from_api(exc, echo=self._echo(connection)) from None
+            raise _from_api(exc, echo=self._echo(payload.connector.config)) from None
         return AutocompleteResult(results=[AutocompleteResultItem(label=o["label"], value=str(o["value"])) for o in options])
 
     async def execute(self, slug: str, payload: ExecutePayload) -> ExecuteResult:
@@ -213,21 +224,20 @@ class _Routes:
         config = coerce_config(self.connector, slug, payload.config)
         connection = dict(payload.connector.config)
         refused = self._endpoint_problems(connection)
-        if refused:
-            raise _invalid(f"invalid input for {slug}, nothing was sent", refused)
-        dry = payload.isDryExecution
-        try:
-            client = None if dry else self._client(connection)
+        if refused:  # every problem at once: the config's and the connection's with the endpoints refused
+            found = [*self.connector.problems(slug, config, connection, allow_custom_endpoints=self.allow),
+                     *(replace(p, source="connection") for p in refused)]
+            raise _invalid(f"invalid input for {slug}, nothing was sent", _placed(found))
+        try:  # checked once, inside aexecute: config and connection together, the request built once
             result = await self.connector.aexecute(
-                slug, config, connection, dry_run=dry, client=client, allow_custom_endpoints=self.allow
+                slug, config, connection, dry_run=payload.isDryExecution, allow_custom_endpoints=self.allow
             )
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
             raise _from_api(exc, echo=self._echo(connection)) from None
         except (InputError, ConnectionConfigError) as exc:
-            # The happy path validates once (inside aexecute); a failure lists config and connection together.
-            problems = [*_problems(self.connector.validate(slug, config), CONFIG), *self._connection_problems(connection)]
-            under = CONNECTION if isinstance(exc, ConnectionConfigError) else CONFIG
-            raise _invalid(f"invalid input for {slug}, nothing was sent", problems or _problems(exc.problems, under)) from None
+            # a connection httpx could not write has no field to blame: its headline says why
+            problems = _placed(exc.problems) or _problems([Problem("$", exc.headline)], CONNECTION)
+            raise _invalid(f"invalid input for {slug}, nothing was sent", problems) from None
         title = self.connector.actions[slug].manifest.title
         request = result.request
         if result.dry_run:
@@ -258,7 +268,8 @@ def create_app(
     is the client's policy inside one call (``RetryPolicy(max_retries=0)`` leaves retrying to the host).
     A connection's ``endpoints`` must lie under one of ``allowed_endpoints`` (or ``allow_custom_endpoints``
     lets any through). Without a token, state-changing requests must come with a ``Host`` in
-    ``allowed_hosts`` (when given; ``serve`` gives loopback names and its own) and no foreign ``Origin``.
+    ``allowed_hosts`` (when given; ``serve`` gives loopback names and its own) and no foreign ``Origin``;
+    a body must arrive within ``body_seconds``.
     """
     connector = connector or load_connector()
     routes = _Routes(connector, allow_custom_endpoints, retry, allowed_endpoints)
