@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
