@@ -16,6 +16,7 @@ import argparse
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -72,9 +73,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     count = parser.parse_args().requests
     connector = load_connector()
+    with socket.socket() as probe:  # a free port, so serve can be told the sandbox is an endpoint it allows
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     with (
-        child("sandbox", "--port", "0", ready="Press Ctrl-C") as sandbox_lines,
-        child("serve", "--port", "0", ready="listening on") as host_lines,
+        child("sandbox", "--port", str(port), ready="Press Ctrl-C") as sandbox_lines,
+        child("serve", "--port", "0", f"--allow-endpoint=http://127.0.0.1:{port}", ready="listening on") as host_lines,
     ):
         sandbox = re.search(r"http://\S+", sandbox_lines[0]).group(0)  # type: ignore[union-attr]
         host = re.search(r"listening on (http://\S+)", host_lines[0]).group(1)  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ._util.datafile import DataFileError
 from ._version import __version__
 from .errors import CioConnectorError
 
@@ -116,8 +117,15 @@ def _port(text: str) -> int:
     return port
 
 
+_DESCRIPTION = (
+    "Run Customer.io actions declared in YAML: check configs and connections, send one action or many "
+    "records, serve hosts over HTTP or a JSON protocol, and try it all against a local sandbox."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cio-connector", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cio-connector", description=_DESCRIPTION,
+                                     epilog="Each command's --help says more; docs/ in the repository says the rest.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("actions", help="list the actions and their fields").set_defaults(run=_actions)
@@ -164,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except CioConnectorError as exc:
+    except (CioConnectorError, DataFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a folder that is a file, a port in use, a read-only disk

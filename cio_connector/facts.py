@@ -85,8 +85,12 @@ IdType = Literal["id", "email", "cio_id"]
 CIO_PREFIX = "cio_"
 #: What we accept as a CIO ID from a user: letters and digits, with or without the prefix.
 CIO_ID_INPUT_PATTERN = r"^(cio_)?[A-Za-z0-9]+$"
-#: Loose on purpose, as Customer.io reads shapes: something, one @, a domain with a dot, no spaces.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+#: Never in an address: spaces, controls (NUL ...), invisible and direction-changing characters
+#: (U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, BOM) and the characters that make mail markup or a
+#: quoted local part (``<>()[]\\,;:"``). Written so Python, ECMA (forms) and Rust regexes read it alike.
+_NOT_IN_EMAIL = r'\s<>()\[\]\\,;:"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff'
+#: Loose on purpose, as Customer.io reads shapes: something, one @, a domain with a dot, none of the above.
+EMAIL_PATTERN = rf"^[^@{_NOT_IN_EMAIL}]+@[^@{_NOT_IN_EMAIL}]+\.[^@.{_NOT_IN_EMAIL}]+$"
 _EMAIL = re.compile(EMAIL_PATTERN.replace("$", r"\Z"))
 
 

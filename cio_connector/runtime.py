@@ -82,7 +82,7 @@ def _content_key(*parts: Any) -> str | None:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@dataclass
+@dataclass(repr=False)
 class Connector:
     """The loaded connector: validate configs, build requests, run actions, check connections.
 
@@ -99,6 +99,10 @@ class Connector:
     #: Extra ``CioClient``/``AsyncCioClient`` arguments for the connector's own clients
     #: (``verify`` for a private CA, ``timeout``, ``retry``, ``limits``).
     client_options: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # the dataclass default prints every manifest (tens of thousands of characters)
+        m = self.manifest
+        return f"<Connector {m.id} {m.version}: {len(self.actions)} actions: {', '.join(self.actions)}>"
 
     def __post_init__(self) -> None:
         self._connections = ConnectionParser(self.manifest, self.connection_schema)

@@ -4,13 +4,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 __all__ = ["configure_run_parser", "run_command"]
 
 _SHOWN_FAILURES = 10
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 1 (``--concurrency``, ``--batch-max-bytes``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _rate(text: str) -> float:
+    """A finite number above zero: NaN or infinity would silently turn rate limiting off."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number above 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds, 0 or more")
+    return value
 
 
 def configure_run_parser(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +60,12 @@ def configure_run_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dead-letter",
                         help="write each failed record here as a JSON line (run takes the file back as --records)")
     parser.add_argument("--rate-store", help="redis://host:port/db to share the rate budget with other workers")
-    parser.add_argument("--track-rate", type=float, default=None, help="Track API requests per second (default 1000)")
-    parser.add_argument("--app-rate", type=float, default=None, help="App API requests per second (default 10)")
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most (default 8)")
-    parser.add_argument("--batch-max-bytes", type=int, default=None, help="cap a /batch body below Customer.io's 500,000 bytes")
-    parser.add_argument("--linger", type=float, default=0.2, help="seconds a part-filled batch may wait (default 0.2)")
+    parser.add_argument("--track-rate", type=_rate, default=None, help="Track API requests per second (default 1000)")
+    parser.add_argument("--app-rate", type=_rate, default=None, help="App API requests per second (default 10)")
+    parser.add_argument("--concurrency", type=_count, default=8, help="requests in flight at most (default 8)")
+    parser.add_argument("--batch-max-bytes", type=_count, default=None,
+                        help="cap a /batch body below Customer.io's 500,000 bytes")
+    parser.add_argument("--linger", type=_seconds, default=0.2, help="seconds a part-filled batch may wait (default 0.2)")
     parser.add_argument("--allow-custom-endpoints", action="store_true", help="allow non-loopback endpoints in the connection")
 
 
@@ -46,6 +79,11 @@ def run_command(args: argparse.Namespace) -> int:
     connection = _load_mapping(args.connection, "--connection")
     connector = load_connector()
     _check_before_sending(connector, args.action, config, connection, args.allow_custom_endpoints)
+    if args.rate_store:
+        from .store import check_rate_store
+
+        check_rate_store(args.rate_store)
+    summary_file = _open_for_writing(args.summary_json, "--summary-json") if args.summary_json else None
     given = (("track_rate", args.track_rate), ("app_rate", args.app_rate), ("batch_max_bytes", args.batch_max_bytes))
     rates = {k: v for k, v in given if v is not None}
     options = BulkOptions(concurrency=args.concurrency, linger=args.linger, rate_store=args.rate_store,
@@ -57,22 +95,34 @@ def run_command(args: argparse.Namespace) -> int:
         if dead is not None:
             dead.write(failure)
         if len(shown) < _SHOWN_FAILURES:
-            shown.append(f"record #{failure.index}: {failure.error}: {failure.message}")
+            # Counted from 1, as lines are: the first record is record 1.
+            shown.append(f"record {failure.index + 1}: {failure.error}: {failure.message}")
 
     def on_request(described: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(described, ensure_ascii=False) + "\n")
 
+    bulk = None
     try:
-        with RecordFile(args.records, format=args.format) as records:
+        with RecordFile(args.records, format=args.format, option="--records") as records:
             bulk = BulkRun(connector, args.action, config, connection, options=options, on_failure=on_failure,
                            on_request=on_request, allow_custom_endpoints=args.allow_custom_endpoints)
             summary = _run(bulk, records, show_progress=not args.quiet and sys.stderr.isatty())
+    except KeyboardInterrupt:  # a second Ctrl-C: stop now, but still say what landed
+        if bulk is None:
+            raise
+        summary = bulk.summary
+        summary.interrupted = True
     finally:
         if dead is not None:
             dead.close()
+        if summary_file is not None and bulk is None:
+            _abandon(summary_file)
     result = summary.to_dict()
-    if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if summary_file is not None:
+        with summary_file:
+            summary_file.seek(0)
+            summary_file.truncate()
+            summary_file.write(json.dumps(result, indent=2) + "\n")
     if not args.quiet:
         _print_summary(result, shown, args.dead_letter)
     if summary.interrupted:
@@ -102,10 +152,10 @@ def _run(bulk: Any, records: Any, *, show_progress: bool) -> Any:
 
     if not show_progress:
         return asyncio.run(main())
-    from .progress import ProgressBar
+    from .progress import progress_display
 
-    with ProgressBar(records, action=bulk.action) as bar:
-        bulk._on_progress = bar.update
+    with progress_display(records, action=bulk.action) as update:
+        bulk._on_progress = update
         return asyncio.run(main())
 
 
@@ -119,23 +169,37 @@ def _check_before_sending(connector: Any, action: str, config: Any, connection: 
 
 
 def _load_mapping(path: str, option: str) -> dict[str, Any]:
-    """A YAML or JSON mapping from a regular file of bounded size, through the project's safe loader."""
-    import yaml
+    """A JSON or YAML mapping, read as every command reads its files (regular, bounded, the safe loader)."""
+    from .._util.datafile import DataFileError, load_data_file
 
-    from .._util.yamlsource import UnsafeYamlError, read_yaml
-    from ..errors import InputError, Problem
-
-    try:
-        data = read_yaml(Path(path), path).data  # JSON is YAML too
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        kind = "refused" if isinstance(exc, UnsafeYamlError) else "not YAML or JSON"
-        raise InputError([Problem("$", f"{option} {path}{at}: {kind}: {reason}", code="bad_file")]) from None
+    data = load_data_file(path, option=option)
     if not isinstance(data, dict):
-        raise InputError([Problem("$", f"{option} {path}: must hold a mapping, got {type(data).__name__}", code="bad_file")])
+        raise DataFileError(path, f"must hold a mapping, got {type(data).__name__}", option=option)
     return data
+
+
+def _open_for_writing(path: str, option: str) -> IO[str]:
+    """Opened (not yet truncated) before anything is sent: a path we cannot write stops the run first."""
+    import os
+
+    from .._util.datafile import DataFileError
+
+    existed = os.path.lexists(path)
+    try:
+        handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by run_command)
+    except OSError as exc:
+        raise DataFileError(path, f"cannot write: {exc.strerror or exc}", option=option) from None
+    handle.created = not existed  # type: ignore[attr-defined]
+    return handle
+
+
+def _abandon(handle: IO[str]) -> None:
+    """Nothing ran: leave no empty summary behind (an existing file stays as it was)."""
+    import os
+
+    handle.close()
+    if getattr(handle, "created", False):
+        os.unlink(handle.name)
 
 
 def _print_summary(result: dict[str, Any], shown: list[str], dead_letter: str | None) -> None:

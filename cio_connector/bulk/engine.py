@@ -127,7 +127,8 @@ class BulkRun:
                 await self._read(records)
             except Exception as exc:  # noqa: BLE001 - the input broke: settle what was read, then say why
                 unreadable = exc
-                self.summary.aborted = f"reading records stopped: {exc}"
+                why = "; ".join(p.message for p in exc.problems) if isinstance(exc, InputError) else str(exc)
+                self.summary.aborted = f"reading records stopped: {why}"
             for batch in self._packer.drain():
                 await self._launch(batch)
             while self._tasks:

@@ -3,12 +3,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from .ledger import Summary
 from .records import RecordFile
 
-__all__ = ["ProgressBar"]
+__all__ = ["PlainProgress", "ProgressBar", "progress_display"]
+
+#: Seconds between two plain progress lines.
+PLAIN_EVERY = 2.0
+
+
+@contextmanager
+def progress_display(records: RecordFile, *, action: str) -> Iterator[Callable[[Summary], None]]:
+    """rich's bar when the ``bulk`` extra is installed, else a plain line now and then: never a traceback."""
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        display: ProgressBar | PlainProgress = PlainProgress(action)
+    else:
+        display = ProgressBar(records, action=action)
+    with display:
+        yield display.update
+
+
+class PlainProgress:
+    """One line every few seconds on stderr (and a hint that ``cio-connector[bulk]`` draws a bar)."""
+
+    def __init__(self, action: str, out: TextIO | None = None, every: float = PLAIN_EVERY) -> None:
+        self._action, self._out, self._every = action, out or sys.stderr, every
+        self._last = 0.0
+
+    def update(self, summary: Summary) -> None:
+        now = time.monotonic()
+        if now - self._last < self._every:
+            return
+        self._last = now
+        done = summary.delivered + summary.planned
+        self._out.write(f"{self._action}: {summary.read:,} read, {done:,} delivered, {summary.failed:,} failed\n")
+        self._out.flush()
+
+    def __enter__(self) -> PlainProgress:
+        self._out.write("(no progress bar: pip install 'cio-connector[bulk]' for one)\n")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 class ProgressBar:

@@ -6,14 +6,19 @@ import codecs
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from .._util.datafile import open_regular
 from ..errors import InputError, Problem
 
-__all__ = ["DEAD_LETTER_KEYS", "Format", "RecordFile", "read_records"]
+__all__ = ["DEAD_LETTER_KEYS", "MAX_RECORD_BYTES", "Format", "RecordFile", "read_records"]
+
+#: One record (a JSONL line, a CSV row's line, a JSON array element): far over Customer.io's 32 KB entity.
+MAX_RECORD_BYTES = 4_000_000
 
 Format = Literal["jsonl", "csv", "json"]
 _SUFFIXES: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "json"}
@@ -46,7 +51,8 @@ class RecordFile:
     ``total_bytes`` (None for a pipe) and ``consumed_bytes`` let a caller show progress and an ETA.
     """
 
-    def __init__(self, source: str | Path, *, format: Format | None = None, stdin: IO[bytes] | None = None) -> None:
+    def __init__(self, source: str | Path, *, format: Format | None = None, stdin: IO[bytes] | None = None,
+                 option: str = "") -> None:
         self.name = str(source)
         self.format = format or _SUFFIXES.get(Path(self.name).suffix.lower())
         if self.name == "-":
@@ -55,8 +61,8 @@ class RecordFile:
             raw: IO[bytes] = stdin if stdin is not None else open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
             self.total_bytes: int | None = None
         else:
-            raw = open(self.name, "rb", buffering=0)  # noqa: SIM115 (closed by close())
-            self.total_bytes = Path(self.name).stat().st_size
+            raw = open_regular(self.name, option=option)  # a device or FIFO is refused, not read forever
+            self.total_bytes = os.fstat(raw.fileno()).st_size
         self._raw = raw
         self._counting = _Counting(raw)
         self._stream = io.BufferedReader(self._counting, _CHUNK)
@@ -67,12 +73,15 @@ class RecordFile:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         fmt = self.format or self._sniff()
-        if fmt == "csv":
-            yield from _csv(self._stream, self.name)
-        elif fmt == "json":
-            yield from _json_array(self._stream, self.name)
-        else:
-            yield from _jsonl(self._stream, self.name)
+        try:
+            if fmt == "csv":
+                yield from _csv(self._stream, self.name)
+            elif fmt == "json":
+                yield from _json_array(self._stream, self.name)
+            else:
+                yield from _jsonl(self._stream, self.name)
+        except OSError as exc:  # the disk or pipe failed mid-way: settle what was read, say why
+            raise _bad(self.name, "", f"cannot read: {exc.strerror or exc}") from None
 
     def _sniff(self) -> Format:
         head = self._stream.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -97,7 +106,20 @@ def read_records(source: str | Path, *, format: Format | None = None) -> Iterato
 
 
 def _bad(source: str, where: str, message: str) -> InputError:
-    return InputError([Problem("$", f"{source}:{where}: {message}", code="bad_record")])
+    return InputError([Problem("$", f"{source}:{where}: {message}" if where else f"{source}: {message}", code="bad_record")])
+
+
+_TOO_DEEP = "nests too deeply to be a record"
+
+
+def _lines(stream: IO[bytes], source: str) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines, each at most ``MAX_RECORD_BYTES``: a file with no newline is not read whole."""
+    number = 0
+    while line := stream.readline(MAX_RECORD_BYTES + 1):
+        number += 1
+        if len(line) > MAX_RECORD_BYTES:
+            raise _bad(source, f"{number}", f"a line over {MAX_RECORD_BYTES:,} bytes is not one record")
+        yield number, line
 
 
 def _as_record(value: Any, source: str, where: str) -> dict[str, Any]:
@@ -109,24 +131,39 @@ def _as_record(value: Any, source: str, where: str) -> dict[str, Any]:
 
 
 def _jsonl(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(stream, 1):
+    for number, line in _lines(stream, source):
         if not line.strip():
             continue
         try:
             value = json.loads(line)
-        except ValueError as exc:
+        except RecursionError:
+            raise _bad(source, f"{number}", _TOO_DEEP) from None
+        except ValueError as exc:  # not JSON, or not UTF-8
             raise _bad(source, f"{number}", f"not JSON: {exc}") from None
         yield _as_record(value, source, str(number))
 
 
 def _csv(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
-    for row in reader:
-        if None in row:
-            raise _bad(source, f"{reader.line_num}", f"has more values than the header's {len(reader.fieldnames or [])} columns")
-        yield {key: value for key, value in row.items() if value is not None}
-    text.detach()
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    number = 0
+
+    def text_lines() -> Iterator[str]:
+        nonlocal number
+        for number, line in _lines(stream, source):  # noqa: B007 - the reader's position, for messages
+            try:
+                yield decoder.decode(line)
+            except UnicodeDecodeError as exc:
+                raise _bad(source, f"{number}", f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
+
+    reader = csv.DictReader(text_lines())
+    try:
+        for row in reader:
+            if None in row:
+                columns = len(reader.fieldnames or [])
+                raise _bad(source, f"{number}", f"has more values than the header's {columns} columns")
+            yield {key: value for key, value in row.items() if value is not None}
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters
+        raise _bad(source, f"{number}", f"not CSV: {exc}") from None
 
 
 def _json_array(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
@@ -140,7 +177,10 @@ def _json_array(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
         nonlocal buffer, pos, eof
         chunk = stream.read(_CHUNK)
         eof = not chunk
-        buffer = buffer[pos:] + utf8.decode(chunk, final=eof)
+        try:
+            buffer = buffer[pos:] + utf8.decode(chunk, final=eof)
+        except UnicodeDecodeError:
+            raise _bad(source, f"item {index}", "not UTF-8 text") from None
         pos = 0
         return not eof
 
@@ -164,7 +204,11 @@ def _json_array(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
                 continue
             try:
                 value, end = decoder.raw_decode(buffer, pos)
+            except RecursionError:
+                raise _bad(source, f"item {index}", _TOO_DEEP) from None
             except ValueError as exc:
+                if len(buffer) - pos > MAX_RECORD_BYTES:
+                    raise _bad(source, f"item {index}", f"an item over {MAX_RECORD_BYTES:,} bytes is not one record") from None
                 if more():
                     continue
                 raise _bad(source, f"item {index}", f"not JSON: {exc}") from None

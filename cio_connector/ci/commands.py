@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,14 +56,13 @@ def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["human", "json"], default="human")
 
 
-def _read_document(path: str, what: str) -> Any:
-    import yaml
+def _read_document(path: str, option: str) -> Any:
+    from .._util.datafile import DataFileError, load_data_file
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        return json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise _Usage(f"{what} {path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        return load_data_file(path, option=option)
+    except DataFileError as exc:
+        raise _Usage(str(exc)) from None
 
 
 def _read_connection(path: str) -> Any:
@@ -148,6 +146,11 @@ def diff_command(args: argparse.Namespace) -> int:
             return _usage("diff needs OLD and NEW, or --git REF [NEW]")
     except SpecError as exc:
         return _usage(str(exc))
-    result = compare(old, new)
+    try:
+        result = compare(old, new)
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        # A side that reads as JSON but is not a schema (``properties: null``, ``maxLength: "x"``): that
+        # is a problem with the input (exit 2), not a breaking change (exit 1).
+        return _usage(f"a side is not a JSON Schema the diff can compare: {type(exc).__name__}: {exc}")
     sys.stdout.write(render_diff(result, args.format))
     return result.exit_code

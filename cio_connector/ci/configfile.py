@@ -16,12 +16,13 @@ from typing import Any
 import yaml
 
 from .._util.bundle import bundle_root
+from .._util.datafile import DataFileError, read_regular
+from .._util.suggest import did_you_mean
 from .._util.yamlsource import Located, PathPart, json_path
 from ..declarative.validation import SchemaChecker
 from ..errors import CioConnectorError, Problem
 from .findings import Finding
 from .jsonsource import JsonSourceError, load_json
-from .suggest import did_you_mean
 from .yamlfast import load_config_yaml
 
 __all__ = [
@@ -61,11 +62,9 @@ class Step:
 def read_config_file(path: Path, display: str) -> Located | Finding:
     """The parsed file, or a finding for malformed YAML/JSON; raises ``UnreadableFile``."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableFile(f"{display}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"{display}: {len(raw):,} bytes; a config file may hold at most {MAX_FILE_BYTES:,}")
+        raw = read_regular(path, limit=MAX_FILE_BYTES)  # a device, FIFO or huge file is refused unread
+    except DataFileError as exc:
+        raise UnreadableFile(f"{display}: {exc.message}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -168,6 +167,8 @@ def _with_suggestion(problem: Problem) -> str:
     """An unknown key names the closest known one: ``unknown field; did you mean 'config'? ...``."""
     marker = "known fields: "
     if problem.code != "unknown_field" or marker not in problem.message or not problem.location:
+        return problem.message
+    if "did you mean" in problem.message:  # the validation layer named it already
         return problem.message
     known = problem.message.split(marker, 1)[1].split(", ")
     hint = did_you_mean(str(problem.location[-1]), known)

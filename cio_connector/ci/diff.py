@@ -87,30 +87,34 @@ def _major(version: str | None) -> int | None:
 def load_side(path: str) -> SchemaSet:
     target = Path(path)
     if target.is_dir():
-        return _from_files(
-            {
-                str(p.relative_to(target)).replace("\\", "/"): p.read_text(encoding="utf-8")
-                for p in sorted(target.rglob("*.json"))
-            },
-            path,
-        )
+        # rglob does not follow symlinked folders (no loops); each file is read as a regular file.
+        files = {str(p.relative_to(target)).replace("\\", "/"): p for p in sorted(target.rglob("*.json"))}
+        return _from_documents({name: _document(p, f"{path}/{name}") for name, p in files.items()}, path)
+    return from_spec(_document(target, path), path)
+
+
+def _document(path: Path, shown: str) -> Any:
+    """One JSON file, through the project's one reader (regular file, size, depth, UTF-8)."""
+    from .._util.datafile import DataFileError, parse_data, read_regular
+
     try:
-        document = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SpecError(
-            f"{path}: cannot read as a spec document or schemas folder: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
-    return from_spec(document, path)
+        raw = read_regular(path)
+        return parse_data(raw.decode("utf-8"), shown, json_only=True)
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+    except DataFileError as exc:
+        where = shown + (f":{exc.line}:{exc.column}" if exc.line else "")
+        raise SpecError(f"{where}: cannot read as a spec document or schemas folder: {exc.message}") from None
 
 
 def load_git(ref: str, folder: str = "schemas", cwd: Path | None = None) -> SchemaSet:
     """The schemas folder as committed at ``ref`` (read with ``git show``; the work tree is untouched)."""
     prefix = folder.rstrip("/") + "/"
-    listing = _git(["ls-tree", "-r", "--name-only", ref, "--", prefix], cwd)
+    listing = _git(["ls-tree", "-r", "--name-only", "--end-of-options", ref, "--", prefix], cwd)
     files = {}
     for name in listing.splitlines():
         if name.endswith(".json"):
-            files[name[len(prefix) :]] = _git(["show", f"{ref}:{name}"], cwd)
+            files[name[len(prefix) :]] = _git(["show", "--end-of-options", f"{ref}:{name}"], cwd)
     if not files:
         raise SpecError(f"{ref}: no {prefix}*.json files at that ref")
     return _from_files(files, f"{ref}:{folder}")
@@ -127,13 +131,23 @@ def _git(args: list[str], cwd: Path | None) -> str:
 
 
 def _from_files(files: Mapping[str, str], where: str) -> SchemaSet:
-    actions: dict[str, Any] = {}
-    connection, version = None, None
+    from .._util.datafile import DataFileError, parse_data
+
+    documents = {}
     for name, text in files.items():
         try:
-            schema = json.loads(text)
-        except ValueError as exc:
-            raise SpecError(f"{where}/{name}: not JSON: {exc}") from None
+            documents[name] = parse_data(text, f"{where}/{name}", json_only=True)
+        except DataFileError as exc:
+            raise SpecError(str(exc)) from None
+    return _from_documents(documents, where)
+
+
+def _from_documents(documents: Mapping[str, Any], where: str) -> SchemaSet:
+    actions: dict[str, Any] = {}
+    connection, version = None, None
+    for name, schema in documents.items():
+        if not isinstance(schema, Mapping):
+            raise SpecError(f"{where}/{name}: a schema must be a JSON object, got {type(schema).__name__}")
         if name.startswith("actions/"):
             actions[schema.get("x-action") or Path(name).stem] = schema
         elif name == "connection.json":
@@ -143,7 +157,26 @@ def _from_files(files: Mapping[str, str], where: str) -> SchemaSet:
         version = version or (schema.get("x-connector") or {}).get("version")
     if not actions and connection is None:
         raise SpecError(f"{where}: no actions/*.json or connection.json")
-    return SchemaSet(actions, connection, version)
+    return _checked(SchemaSet(actions, connection, version), where)
+
+
+def _checked(side: SchemaSet, where: str) -> SchemaSet:
+    """Each schema must be a valid JSON Schema (2020-12): a malformed side is exit 2, not a "breaking change"."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    named = [*((f"actions.{name}", schema) for name, schema in side.actions.items()), ("connection", side.connection)]
+    for name, schema in named:
+        if schema is None:
+            continue
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            at = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path)
+            raise SpecError(f"{where}: {name}{at}: not a valid JSON Schema: {exc.message}") from None
+        except RecursionError:
+            raise SpecError(f"{where}: {name}: nests too deeply to be a schema") from None
+    return side
 
 
 def from_spec(document: Any, where: str) -> SchemaSet:
@@ -164,7 +197,7 @@ def from_spec(document: Any, where: str) -> SchemaSet:
     version = document.get("version") or connector.get("version")
     if version is None:
         version = next(((s.get("x-connector") or {}).get("version") for s in actions.values() if isinstance(s, Mapping)), None)
-    return SchemaSet(actions, connection, version)
+    return _checked(SchemaSet(actions, connection, version), where)
 
 
 # -- comparing ------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from .. import facts as _facts
-from .._util.yamlsource import Located, PathPart, json_path, load_yaml
+from .._util.datafile import DataFileError, read_regular
+from .._util.yamlsource import Located, PathPart, json_path, read_yaml
 from ..declarative.manifest import ActionManifest, ConnectorManifest, load_action_manifest, load_connector_manifest
 from ..errors import ManifestError, Problem
 from .findings import FileResult, Finding, Level
@@ -93,7 +94,7 @@ def _from_problem(problem: Problem, level: Level = "error", code: str = "manifes
 
 def _read(root: Path, source: str) -> Located | None:
     try:
-        return load_yaml((root / source).read_text(encoding="utf-8"), source)
+        return read_yaml(root / source, source)  # regular files only, size checked before reading
     except (OSError, ValueError, yaml.YAMLError):
         return None  # already reported by the manifest loader
 
@@ -143,7 +144,11 @@ def _schema_drift(root: Path, connector: ConnectorManifest, actions: dict[str, A
         if not path.is_file():
             yield Finding(source, "missing; run: cio-connector schemas", code="schema_missing")
             continue
-        committed = path.read_text(encoding="utf-8")
+        try:
+            committed = read_regular(path, limit=4 * len(text.encode()) + 4096).decode("utf-8", "replace")
+        except DataFileError as exc:
+            yield Finding(source, f"{exc.message}; run: cio-connector schemas", code="schema_stale")
+            continue
         if committed != text:
             old, new = committed.splitlines(), text.splitlines()
             line = next((i for i, (a, b) in enumerate(zip(old, new, strict=False), 1) if a != b), min(len(old), len(new)) + 1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._util.suggest import did_you_mean
 from .._util.yamlsource import PathPart
 from ..pipeline.templating import template_locations
 from .records import RecordSchema, Reference, describe_types, reference_text, schema_types, template_use
-from .suggest import did_you_mean
 
 __all__ = ["example_record", "field_schema", "reference_problem", "value_at"]
 

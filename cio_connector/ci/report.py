@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
+from urllib.parse import quote
+from xml.sax.saxutils import escape as _xml_escape
+from xml.sax.saxutils import quoteattr as _xml_quoteattr
 
 from .findings import FileResult, Finding
 
@@ -14,6 +17,35 @@ __all__ = ["FORMATS", "render", "use_colour"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _RED, _YELLOW, _CYAN, _BOLD, _DIM, _RESET = "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+# What a hostile file name, key or step id must not carry into a terminal: C0 and C1 controls (ESC,
+# CSI, OSC ...), DEL, bidi overrides, and lone surrogates (undecodable bytes of a file name).
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# What XML 1.0 cannot carry at all, not even escaped.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _shown(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written out (``\\x1b``), safe to print on a terminal."""
+    return _TERMINAL_UNSAFE.sub(lambda m: _shown(m.group()), text)
+
+
+def _xml(text: str) -> str:
+    return _XML_UNSAFE.sub(lambda m: _shown(m.group()), text)
+
+
+def escape(text: str) -> str:
+    return _xml_escape(_xml(text))
+
+
+def quoteattr(text: str) -> str:
+    return _xml_quoteattr(_xml(text))
 
 
 def use_colour(stream: IO[str]) -> bool:
@@ -57,13 +89,12 @@ def human(results: Sequence[FileResult], notes: Sequence[str], colour: bool = Fa
     lines = []
     for result in results:
         if result.unreadable:
-            lines.append(paint(_RED, f"error: {result.unreadable}"))
+            lines.append(paint(_RED, f"error: {visible(result.unreadable)}"))
         for finding in result.findings:
             tone = _RED if finding.level == "error" else _YELLOW
-            lines.append(
-                f"{paint(_BOLD, finding.position + ':')} {paint(_CYAN, finding.where + ':')} {paint(tone, finding.text)}"
-            )
-    lines.extend(paint(_DIM, f"note: {note}") for note in notes)
+            position, where, text = visible(finding.position), visible(finding.where), visible(finding.text)
+            lines.append(f"{paint(_BOLD, position + ':')} {paint(_CYAN, where + ':')} {paint(tone, text)}")
+    lines.extend(paint(_DIM, f"note: {visible(note)}") for note in notes)
     lines.append(_summary(results))
     return "\n".join(lines) + "\n"
 
@@ -84,7 +115,7 @@ def as_json(results: Sequence[FileResult], notes: Sequence[str], colour: bool = 
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _gh_property(text: str) -> str:
@@ -162,7 +193,7 @@ def sarif(results: Sequence[FileResult], notes: Sequence[str], colour: bool = Fa
         region = {"startLine": f.line, "startColumn": f.column} if f.line else {}
         location = {
             "physicalLocation": {
-                "artifactLocation": {"uri": f.file.replace(os.sep, "/")},
+                "artifactLocation": {"uri": _uri(f.file)},
                 **({"region": region} if region else {}),
             }
         }
@@ -186,9 +217,18 @@ def sarif(results: Sequence[FileResult], notes: Sequence[str], colour: bool = Fa
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
 
 
+def _uri(path: str) -> str:
+    """A relative URI reference (RFC 3986): every byte outside the unreserved set and ``/`` percent-encoded."""
+    raw = os.fsencode(path.replace(os.sep, "/"))  # undecodable bytes of a name come back as themselves
+    return quote(raw, safe="/")
+
+
 Renderer = Callable[..., str]
 FORMATS: dict[str, Renderer] = {"human": human, "json": as_json, "github": github, "junit": junit, "sarif": sarif}
 
 
 def render(fmt: str, results: Sequence[FileResult], notes: Sequence[str], stream: IO[str]) -> str:
-    return FORMATS[fmt](results, notes, use_colour(stream) if fmt == "human" else False)
+    text = FORMATS[fmt](results, notes, use_colour(stream) if fmt == "human" else False)
+    # JSON and SARIF keep text as it is (JSON escapes controls); a lone surrogate left from an
+    # undecodable file name would make the write fail, so it is written as a JSON escape.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

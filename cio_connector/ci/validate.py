@@ -9,11 +9,13 @@ with the configs' and, when it has none, a chosen segment must be one of the wor
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._util.suggest import did_you_mean
 from .._util.yamlsource import Located, PathPart, json_path
 from ..errors import CioConnectorError, Problem
 from ..pipeline.templating import is_template, template_locations
@@ -21,7 +23,6 @@ from .configfile import Step, UnreadableFile, finding_at, read_config_file, shap
 from .findings import FileResult, Finding
 from .recordcheck import example_record, field_schema, reference_problem, value_at
 from .records import RecordSchema, describe_types, reference_text, schema_types, template_use
-from .suggest import did_you_mean
 
 __all__ = ["FileResult", "Run", "UsageError", "Validator", "config_files"]
 
@@ -33,25 +34,52 @@ class UsageError(Exception):
 
 
 def config_files(paths: Sequence[str]) -> list[tuple[Path, str]]:
-    """Files named, found under directories (recursively, by suffix), or matched by globs; in order."""
-    found: dict[Path, str] = {}
+    """Files named, found under directories (recursively, by suffix), or matched by globs; in order.
+
+    Symlinked folders are not followed (a link loop cannot make this endless) and each real file
+    is listed once, under the first name it was found by.
+    """
+    found: dict[str, tuple[Path, str]] = {}
+
+    def add(path: Path, shown: str) -> None:
+        found.setdefault(os.path.realpath(path), (path, shown))
+
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.suffix.lower() in SUFFIXES and child.is_file() and not hidden:
-                    found.setdefault(child, str(child))
+            for child in _below(path):
+                add(child, str(child))
         elif path.exists() or not glob.has_magic(given):
-            found.setdefault(path, given)  # a missing file is reported as unreadable
+            add(path, given)  # a missing file is reported as unreadable
         else:
-            matches = sorted(glob.glob(given, recursive=True))
+            matches = _glob(given)
             if not matches:
                 raise UsageError(f"{given}: no file matches")
             for match in matches:
-                for child, shown in config_files([match]) if Path(match).is_dir() else [(Path(match), match)]:
-                    found.setdefault(child, shown)
-    return [(path, shown) for path, shown in found.items()]
+                for child in _below(match) if match.is_dir() else [match]:
+                    add(child, str(child))
+    return list(found.values())
+
+
+def _below(folder: Path) -> list[Path]:
+    """Config files under ``folder`` by suffix, skipping hidden ones; ``rglob`` does not enter symlinked folders."""
+    return [
+        child for child in sorted(folder.rglob("*"))
+        if child.suffix.lower() in SUFFIXES and child.is_file()
+        and not any(part.startswith(".") for part in child.relative_to(folder).parts)
+    ]
+
+
+def _glob(pattern: str) -> list[Path]:
+    """``pattern``'s matches; unlike ``glob.glob``, ``**`` does not follow symlinked folders (no loops)."""
+    given = Path(pattern)
+    base = Path(given.anchor) if given.anchor else Path()
+    relative = str(given.relative_to(given.anchor)) if given.anchor else pattern
+    hidden_ok = any(part.startswith(".") and part not in (".", "..") for part in given.parts)
+    return sorted(
+        match for match in base.glob(relative)
+        if hidden_ok or not any(part.startswith(".") and part not in (".", "..") for part in match.parts)
+    )
 
 
 @dataclass
@@ -228,7 +256,7 @@ def _where(step: Step, location: tuple[PathPart, ...]) -> str:
 
 def _suggest_key(message: str, key: str) -> str:
     marker = "known fields: "
-    if marker not in message:
+    if marker not in message or "did you mean" in message:
         return message
     hint = did_you_mean(key, message.split(marker, 1)[1].split(", "))
     return message.replace("unknown field;", f"unknown field{hint}", 1) if hint else message

@@ -76,8 +76,8 @@ def _endpoint_problem(url: str, allow_custom: bool) -> str | None:
         return "has a bracketed host that is not an IPv6 address"
     if not allow_custom and not is_loopback_url(url):
         return (
-            "custom endpoints must be a loopback address (127.0.0.1, [::1], localhost) unless "
-            "custom endpoints are explicitly allowed; credentials are never sent elsewhere"
+            "custom endpoints must be a loopback address (127.0.0.1, [::1], localhost) unless allowed "
+            "(--allow-custom-endpoints, allow_custom_endpoints=True); credentials are never sent elsewhere"
         )
     return None
 

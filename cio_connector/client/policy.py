@@ -249,8 +249,12 @@ def _wrong_region(response: httpx.Response, request: ApiRequest, connection: Con
 
 
 def _auth(request: ApiRequest, status: int) -> AuthenticationError:
+    # A key from the other region's workspace is refused the same way: say so, and where to look.
+    region = "or the region is (run `cio-connector check` to tell which)"
     if request.api == "app":
-        return AuthenticationError(f"App API key is wrong (Customer.io answered {status})", credential="app", status=status)
+        return AuthenticationError(
+            f"App API key is wrong, {region} (Customer.io answered {status})", credential="app", status=status
+        )
     return AuthenticationError(
-        f"Site ID or Track API key is wrong (Customer.io answered {status})", credential="track", status=status
+        f"Site ID or Track API key is wrong, {region} (Customer.io answered {status})", credential="track", status=status
     )

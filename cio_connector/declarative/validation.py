@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from .._util.suggest import did_you_mean
 from .._util.yamlsource import PathPart, json_path
 from ..errors import Problem
 from .keywords import (
@@ -162,7 +163,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple[PathPart, ...], str
         for key in instance:
             if key not in known:
                 listing = ", ".join(known) if known else "none"
-                yield (*parts, key), f"unknown field; known fields: {listing}", "unknown_field"
+                hint = did_you_mean(str(key), known)  # every command says it, not only validate
+                yield (*parts, key), f"unknown field{hint or ';'} known fields: {listing}", "unknown_field"
     elif kind == "dependentRequired" and isinstance(error.instance, Mapping):
         for key, needed in value.items():
             missing = [name for name in needed if name not in error.instance]

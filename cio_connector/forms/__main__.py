@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from .app import FormsSandbox
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        prog="python -m cio_connector.forms",
+        description="Serve the form page (/forms) over a fresh in-process sandbox on free loopback ports, until Ctrl-C.",
+    ).parse_args()
     with FormsSandbox() as running:
         print(f"form page: {running.url}/forms  (sandbox: {running.sandbox.url}); Ctrl-C stops", flush=True)
         try:

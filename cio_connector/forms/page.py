@@ -6,7 +6,6 @@ itself: the messages beside each field are the runtime's own, and nothing needs 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -148,8 +147,8 @@ def forms_router(connector: Connector, connection_provider: ConnectionProvider) 
         action = request.path_params["action"]
         try:
             body = await request.json()
-        except json.JSONDecodeError:
-            return JSONResponse({"error": "the body must be JSON: {config, record, send}"}, status_code=400)
+        except ValueError:  # not JSON, or not UTF-8 at all
+            return JSONResponse({"error": "the body must be JSON (UTF-8): {config, record, send}"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "the body must be a JSON object: {config, record, send}"}, status_code=400)
         config, record, send = body.get("config"), body.get("record") or {}, body.get("send") is True

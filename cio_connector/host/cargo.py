@@ -193,7 +193,13 @@ def _params_schema(keys: Mapping[str, set]) -> dict[str, Any]:
 def option_field(connector: Connector, slug: str, params: Mapping[str, Any]) -> OptionField | None:
     """The field whose options an autocomplete request asks for, or None if no field uses them."""
     wanted = dict(params)
-    return next((o for o in _option_fields(connector) if o.options.source == slug and dict(o.options.filter) == wanted), None)
+    matching = [o for o in _option_fields(connector) if o.options.source == slug]
+    exact = next((o for o in matching if dict(o.options.filter) == wanted), None)
+    if exact is not None or wanted:
+        return exact
+    # No params (the declared params schema requires none): the source's options, if its fields agree on a filter.
+    filters = {tuple(sorted(o.options.filter.items())) for o in matching}
+    return matching[0] if len(filters) == 1 else None
 
 
 def known_autocompletes(connector: Connector) -> list[str]:

@@ -61,7 +61,26 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"error: serve needs the server extra (pip install 'cio-connector[server]'): {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return serve(args.host, args.port, token=args.token, sandbox=args.sandbox, allow_custom_endpoints=args.allow_custom_endpoints)
+    return serve(args.host, args.port, token=args.token, sandbox=args.sandbox, allowed_endpoints=args.allow_endpoint,
+                 header_seconds=args.header_timeout, body_seconds=args.body_timeout, max_connections=args.max_connections)
+
+
+def _positive(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds above 0")
+    return value
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number, at least 1")
+    return int(text)
 
 
 def _json_usage(parser: argparse.ArgumentParser, command: str) -> None:
@@ -112,5 +131,12 @@ def add_commands(sub: Any, port: Any) -> None:
     serve.add_argument("--port", type=port, default=8000, help="0 picks a free port")
     serve.add_argument("--token", help="shared secret every route but /health requires (default: $CIO_CONNECTOR_TOKEN)")
     serve.add_argument("--sandbox", action="store_true", help="also run the sandbox in-process; the form page connects to it")
-    serve.add_argument("--allow-custom-endpoints", **allow)
+    serve.add_argument("--allow-endpoint", action="append", default=[], metavar="URL",
+                       help="a base URL callers' connections may name as endpoints (repeat for more; default: none)")
+    serve.add_argument("--header-timeout", type=_positive, default=10.0, metavar="SECONDS",
+                       help="close a connection that has not sent its headers within this (default 10)")
+    serve.add_argument("--body-timeout", type=_positive, default=30.0, metavar="SECONDS",
+                       help="answer 408 when a request body has not arrived within this (default 30)")
+    serve.add_argument("--max-connections", type=_at_least_one, default=256, metavar="N",
+                       help="open connections at most; more are answered 503 (default 256)")
     serve.set_defaults(run=_serve)

@@ -1,11 +1,11 @@
 """The JSON CLI protocol for hosts in any language: ``check``, ``options``, ``execute``.
 
-Each command reads JSON files (``-`` is stdin), writes exactly one JSON document to stdout and
-logs only to stderr. The exit code says what to do next:
+Each command reads JSON or YAML files (``-`` is stdin; the reader every command uses), writes exactly
+one JSON document to stdout and logs only to stderr. The exit code says what to do next:
 
     0  done
     1  invalid input: the document lists every problem; nothing was sent
-    2  usage: unknown command, action, field or option; nothing was sent
+    2  usage: unknown command, action, field or option, or a file that cannot be read; nothing was sent
     3  Customer.io refused (credentials, region, the request) or failed (outage, rate limit)
 """
 
@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
+from .._util.datafile import MAX_DATA_BYTES, DataFileError, parse_data, read_regular
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -92,26 +93,36 @@ class Inputs:
         self._stdin_used_by: str | None = None
 
     def load(self, name: str, where: str | None) -> Any:
+        """JSON or YAML, read as every command reads its files: unreadable is exit 2, malformed exit 1."""
         if where is None:
             return None
+        option = f"--{name}"
         if where == "-":
             if self._stdin_used_by is not None:
                 raise _Stop(usage(self.command, f"--{name} and --{self._stdin_used_by} cannot both read stdin (-)"))
             self._stdin_used_by = name
-            text, shown = self.stdin.read(), "stdin"
+            text, shown = self.stdin.read(MAX_DATA_BYTES + 1), "stdin"
+            if len(text) > MAX_DATA_BYTES:
+                raise _Stop(self._unreadable(name, DataFileError(shown, f"is over {MAX_DATA_BYTES:,} bytes", option=option)))
         else:
             try:
-                with open(where, encoding="utf-8") as handle:
-                    text, shown = handle.read(), where
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                problem = Problem("$", f"cannot read {where}: {reason}", source=name)
-                raise _Stop(_invalid(self.command, f"cannot read --{name}", [problem])) from None
+                raw = read_regular(where, option=option)
+                text, shown = raw.decode("utf-8-sig"), where
+            except DataFileError as exc:
+                raise _Stop(self._unreadable(name, exc)) from None
+            except UnicodeDecodeError as exc:
+                refused = DataFileError(where, f"is not UTF-8 text (byte {exc.start})", option=option)
+                raise _Stop(self._unreadable(name, refused)) from None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = Problem("$", f"{shown} is not JSON: {exc.msg}", source=name, line=exc.lineno, column=exc.colno)
-            raise _Stop(_invalid(self.command, f"--{name} is not JSON", [problem])) from None
+            return parse_data(text, shown, option=option)
+        except DataFileError as exc:
+            problem = Problem("$", f"{shown} {exc.message}", source=name, line=exc.line, column=exc.column)
+            raise _Stop(_invalid(self.command, f"{option} is not YAML or JSON", [problem])) from None
+
+    def _unreadable(self, name: str, exc: DataFileError) -> Outcome:
+        problem = Problem("$", f"{exc.path}: {exc.message}", source=name)
+        document = {**usage(self.command, str(exc)).document, "problems": [problem.to_dict()]}
+        return Outcome(EXIT_USAGE, document)
 
 
 def _run(command: str, body: Callable[[], Outcome]) -> Outcome:

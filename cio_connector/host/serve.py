@@ -10,6 +10,8 @@ from contextlib import ExitStack
 from typing import Any, TextIO
 
 from .._util.listening import listening_socket
+from .bounded import HEADER_SECONDS, MAX_CONNECTIONS
+from .middleware import BODY_SECONDS
 
 __all__ = ["TOKEN_ENV", "serve"]
 
@@ -35,12 +37,23 @@ def serve(
     token: str | None = None,
     sandbox: bool = False,
     allow_custom_endpoints: bool = False,
+    allowed_endpoints: Iterable[str] = (),
     routers: Iterable[Any] = (),
     out: TextIO | None = None,
+    header_seconds: float = HEADER_SECONDS,
+    body_seconds: float = BODY_SECONDS,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> int:
-    """Bind first (so ``--port 0`` can print the real port), say where, then serve until Ctrl-C or SIGTERM."""
+    """Bind first (so ``--port 0`` can print the real port), say where, then serve until Ctrl-C or SIGTERM.
+
+    Connections get ``header_seconds`` for their headers and ``body_seconds`` for a body, and there
+    are at most ``max_connections``;
+    a connection's custom endpoints must lie under one of ``allowed_endpoints``.
+    """
     import uvicorn
 
+    from .bounded import bounded_protocol
+    from .middleware import LOOPBACK_HOSTS
     from .server import create_app
 
     out = out or sys.stdout
@@ -57,6 +70,7 @@ def serve(
 
             server = stack.enter_context(SandboxServer(region="us"))
             default_connection = server.connection()
+            allowed_endpoints = [*allowed_endpoints, *server.endpoints("us").values()]
         try:
             sock = listening_socket(host, port)
         except OSError as exc:
@@ -71,9 +85,11 @@ def serve(
 
             connection: dict[str, Any] = server.connection()
             routers = [*routers, forms_router(connector, lambda: connection)]
+        hosts = {*LOOPBACK_HOSTS} | ({host} if host not in ("0.0.0.0", "::", "") else set())
         app = create_app(
             connector, token=token, routers=routers, allow_custom_endpoints=allow_custom_endpoints,
-            default_connection=default_connection,
+            default_connection=default_connection, allowed_endpoints=allowed_endpoints, allowed_hosts=hosts,
+            body_seconds=body_seconds,
         )
         url = _url(host, sock.getsockname()[1])
         if token is None and not _loopback(host):
@@ -88,6 +104,7 @@ def serve(
         if sandbox:
             print(describe(server), file=out)
         out.flush()
-        config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on", timeout_graceful_shutdown=2,
+                                http=bounded_protocol(header_seconds, max_connections))
         uvicorn.Server(config).run(sockets=[sock])
     return 0

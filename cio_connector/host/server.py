@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -37,7 +38,7 @@ from ..errors import (
 from ..loader import load_connector
 from ..runtime import Connector
 from .cargo import cargo_manifest, coerce_config, known_autocompletes, option_field
-from .middleware import DEFAULT_MAX_BODY_BYTES, Guard, logger
+from .middleware import BODY_SECONDS, DEFAULT_MAX_BODY_BYTES, Guard, logger
 from .models import (
     AuthenticatePayload,
     AuthenticateResult,
@@ -102,8 +103,16 @@ def _invalid(headline: str, problems: list[ProblemBody]) -> HostError:
     return HostError(400, _sentence(headline, problems), problems)
 
 
-def _from_api(exc: Exception) -> HostError:
-    """What Customer.io said, as a 502 (refused) or 503 (try later)."""
+def _from_api(exc: Exception, *, echo: bool = True) -> HostError:
+    """What Customer.io said, as a 502 (refused) or 503 (try later).
+
+    Without ``echo`` (the connection named endpoints the operator did not) only the status is passed
+    on: what a server that is not Customer.io answered is never shown to the caller.
+    """
+    if not echo and isinstance(exc, ApiError):
+        retryable = isinstance(exc, RetryableApiError)
+        message = f"the custom endpoint answered HTTP {exc.status}; its answer is not shown"
+        return HostError(503 if retryable else 502, message, status=exc.status, retryable=retryable)
     if isinstance(exc, AuthenticationError | RegionMismatchError):
         problems = _problems(exc.problems, CONNECTION)
         return HostError(502, f"Customer.io refused the connection: {exc}", problems, status=exc.status, retryable=False)
@@ -121,19 +130,59 @@ def _unauthenticated(message: str) -> AuthenticateResult:
     return AuthenticateResult(outcome="error", reason="unauthenticated", errorMessage=message)
 
 
-class _Routes:
-    """The contract's routes over one connector; ``allow_custom_endpoints`` is the host's choice, not the caller's."""
+def _base(url: str) -> str:
+    return url.rstrip("/") + "/"
 
-    def __init__(self, connector: Connector, allow_custom_endpoints: bool, retry: RetryPolicy | None) -> None:
+
+class _Routes:
+    """The contract's routes over one connector; which endpoints may be used is the host's choice, not the caller's.
+
+    A connection's ``endpoints`` must lie under a base URL the operator named (``allowed_endpoints``,
+    ``serve --allow-endpoint``), or ``allow_custom_endpoints`` lets any through; otherwise a caller
+    could aim the server at any port of its own machine and read what answers.
+    """
+
+    def __init__(self, connector: Connector, allow_custom_endpoints: bool, retry: RetryPolicy | None,
+                 allowed_endpoints: Iterable[str] = ()) -> None:
         self.connector = connector
-        self.allow = allow_custom_endpoints
+        self.allow_any = allow_custom_endpoints
+        self.allowed = tuple(dict.fromkeys(_base(url) for url in allowed_endpoints))
+        self.allow = True  # the connector's own check: endpoints reaching it were approved here
         if retry is not None:  # the host's policy for the connector's own clients
             connector.client_options = {**connector.client_options, "retry": retry}
         self.manifest = cargo_manifest(connector)
 
     def _connection(self, config: Mapping[str, Any]) -> Connection:
         """The body's connection, parsed once (``ConnectionConfigError`` listing every problem)."""
-        return self.connector.connection(dict(config), allow_custom_endpoints=self.allow)
+        refused = self._endpoint_problems(config)
+        try:
+            connection = self.connector.connection(dict(config), allow_custom_endpoints=self.allow)
+        except ConnectionConfigError as exc:
+            raise ConnectionConfigError([*exc.problems, *refused], headline=exc.headline) from None
+        if refused:
+            raise ConnectionConfigError(refused)
+        return connection
+
+    def _endpoint_problems(self, config: Mapping[str, Any]) -> list[Problem]:
+        endpoints = config.get("endpoints") if isinstance(config, Mapping) else None
+        if self.allow_any or not isinstance(endpoints, Mapping):
+            return []
+        allowed = ", ".join(self.allowed) or "none"
+        message = (f"this server sends only to the endpoints its operator allows (serve --allow-endpoint URL); "
+                   f"allowed: {allowed}")
+        return [
+            Problem(f"$.endpoints.{name}", message, code="endpoint")
+            for name, url in endpoints.items()
+            if isinstance(url, str) and url and not (self.allowed and _base(url).startswith(self.allowed))
+        ]
+
+    def _echo(self, config: Mapping[str, Any]) -> bool:
+        """Customer.io's answers (or an endpoint the operator named) are passed on; any other server's are not."""
+        endpoints = config.get("endpoints") if isinstance(config, Mapping) else None
+        if not isinstance(endpoints, Mapping):
+            return True
+        urls = [url for url in endpoints.values() if isinstance(url, str) and url]
+        return all(self.allowed and _base(url).startswith(self.allowed) for url in urls)
 
     def health(self) -> Health:
         m = self.connector.manifest
@@ -166,7 +215,7 @@ class _Routes:
         try:
             options = await self.connector.aoptions(target.action, target.field, connection)
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
-            raise _from_api(exc) from None
+            raise _from_api(exc, echo=self._echo(payload.connector.config)) from None
         return AutocompleteResult(results=[AutocompleteResultItem(label=o["label"], value=str(o["value"])) for o in options])
 
     async def execute(self, slug: str, payload: ExecutePayload) -> ExecuteResult:
@@ -174,12 +223,17 @@ class _Routes:
             raise HostError(404, f"unknown action {slug!r}; known actions: {', '.join(self.connector.actions)}")
         config = coerce_config(self.connector, slug, payload.config)
         connection = dict(payload.connector.config)
+        refused = self._endpoint_problems(connection)
+        if refused:  # every problem at once: the config's and the connection's with the endpoints refused
+            found = [*self.connector.problems(slug, config, connection, allow_custom_endpoints=self.allow),
+                     *(replace(p, source="connection") for p in refused)]
+            raise _invalid(f"invalid input for {slug}, nothing was sent", _placed(found))
         try:  # checked once, inside aexecute: config and connection together, the request built once
             result = await self.connector.aexecute(
                 slug, config, connection, dry_run=payload.isDryExecution, allow_custom_endpoints=self.allow
             )
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
-            raise _from_api(exc) from None
+            raise _from_api(exc, echo=self._echo(connection)) from None
         except (InputError, ConnectionConfigError) as exc:
             # a connection httpx could not write has no field to blame: its headline says why
             problems = _placed(exc.problems) or _problems([Problem("$", exc.headline)], CONNECTION)
@@ -202,6 +256,9 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     default_connection: Mapping[str, Any] | None = None,
     retry: RetryPolicy | None = None,
+    allowed_endpoints: Iterable[str] = (),
+    allowed_hosts: Iterable[str] | None = None,
+    body_seconds: float = BODY_SECONDS,
 ) -> FastAPI:
     """The integration server for ``connector`` (the shipped one by default).
 
@@ -209,9 +266,13 @@ def create_app(
     ``app.state.default_connection`` (the in-process sandbox's connection with ``serve --sandbox``).
     With ``token``, every route but ``/health`` needs ``Authorization: Bearer <token>``. ``retry``
     is the client's policy inside one call (``RetryPolicy(max_retries=0)`` leaves retrying to the host).
+    A connection's ``endpoints`` must lie under one of ``allowed_endpoints`` (or ``allow_custom_endpoints``
+    lets any through). Without a token, state-changing requests must come with a ``Host`` in
+    ``allowed_hosts`` (when given; ``serve`` gives loopback names and its own) and no foreign ``Origin``;
+    a body must arrive within ``body_seconds``.
     """
     connector = connector or load_connector()
-    routes = _Routes(connector, allow_custom_endpoints, retry)
+    routes = _Routes(connector, allow_custom_endpoints, retry, allowed_endpoints)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -249,7 +310,8 @@ def create_app(
             app.router.routes.extend(router.routes)
     _handle_errors(app)
     _document_400_not_422(app)
-    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes)
+    hosts = None if allowed_hosts is None else tuple(allowed_hosts)
+    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, allowed_hosts=hosts, body_seconds=body_seconds)
     return app
 
 

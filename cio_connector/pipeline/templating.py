@@ -1,6 +1,6 @@
 """Jinja2 templates in config values, rendered in a sandbox against the record a workflow passes.
 
-The template policy (README, "Template policy"): a template is data a stranger may write, so every
+The template policy (docs/hostile-input.md): a template is data a stranger may write, so every
 way it can spend time or memory is bounded before the work happens, and a template that would
 exceed a budget is a problem at its field, never a hang.
 """

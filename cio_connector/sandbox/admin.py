@@ -34,9 +34,20 @@ def _conflict(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=409)
 
 
+#: An admin body (segments to seed, limits, faults) is a few KB; larger ones are refused unread.
+MAX_ADMIN_BODY_BYTES = 1_000_000
+
+
 async def _json(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    return parse_json_object(raw) if raw.strip() else {}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_ADMIN_BODY_BYTES:
+        raise BodyError(f"the body is over {MAX_ADMIN_BODY_BYTES:,} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():  # counted as it arrives: a huge body is never held whole
+        raw += chunk
+        if len(raw) > MAX_ADMIN_BODY_BYTES:
+            raise BodyError(f"the body is over {MAX_ADMIN_BODY_BYTES:,} bytes")
+    return parse_json_object(bytes(raw)) if raw.strip() else {}
 
 
 def parse_segment_seeds(value: Any) -> list[SegmentSeed]:

@@ -75,6 +75,8 @@ class Faults:
             raise ValueError("statuses must be a non-empty list of 4xx/5xx status codes")
         if isinstance(self.delay_seconds, bool) or not 0 <= self.delay_seconds <= 60:
             raise ValueError("delay_seconds must be between 0 and 60")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
+            raise ValueError("seed must be a whole number (or null for a fresh one each time)")
         object.__setattr__(self, "statuses", tuple(self.statuses))
 
     @property
@@ -119,9 +121,9 @@ class Controls:
                 window.clear()
 
     def set_faults(self, faults: Faults) -> None:
+        rng = random.Random(faults.seed)  # before anything changes: a seed it refuses applies nothing
         with self._lock:
-            self.faults = faults
-            self._rng = random.Random(faults.seed)
+            self.faults, self._rng = faults, rng
 
     def over_rate_limit(self, api: Budget) -> bool:
         """Sliding one-second window of accepted requests; True means answer 429."""

@@ -71,3 +71,13 @@ def test_add_to_segment_picks_from_the_live_manual_segments(page, forms_site, ou
 
 def _connection(site):
     return site.sandbox.connection()
+
+
+def test_the_page_loads_without_a_console_error_and_says_each_problem_once(page, forms_site):
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _open(page, forms_site, "upsert_customer")
+    page.wait_for_load_state("networkidle")  # the favicon request, had there been one, has failed by now
+    assert errors == []
+    _run(page)  # nothing filled in: the form library and the runtime both find the value missing
+    assert page.inner_text("#error-matching_value") == "is required"

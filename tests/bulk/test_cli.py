@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 
 from cio_connector.bulk import BulkOptions, BulkRun
@@ -113,6 +114,36 @@ def test_a_broken_records_file_stops_the_run_after_settling_what_was_read(files,
     assert (summary["read"], summary["delivered"], summary["failed"]) == (2, 2, 0)
     assert "people.jsonl:3: not JSON" in summary["aborted"]
     assert len(sandbox.state.people()) == 2
+
+
+def test_a_terminal_without_the_bulk_extra_gets_a_plain_progress_line_not_a_traceback(files, sandbox, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rich", None)  # as if `pip install cio-connector` without [bulk]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    records = files / "people.jsonl"
+    records.write_text('{"email": "a@example.com", "plan": "pro"}\n')
+    command = [arg for arg in args(files, records) if arg != "--quiet"]
+    assert main(command) == 0
+    err = capsys.readouterr().err
+    assert "pip install 'cio-connector[bulk]'" in err and "1 read, 1 delivered" in err
+
+
+@pytest.mark.slow
+def test_a_second_ctrl_c_stops_at_once_and_still_writes_the_summary_of_what_landed(files, sandbox):
+    # Every request waits 30 s at the sandbox, so the first Ctrl-C's settling cannot finish by itself.
+    httpx.put(f"{sandbox.url}/_sandbox/faults", json={"delay_rate": 1, "delay_seconds": 30}).raise_for_status()
+    extra = ("--summary-json", str(files / "s.json"), "--linger", "0.05")
+    command = [sys.executable, "-m", "cio_connector.cli", *args(files, "-", *extra)]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert child.stdin is not None
+    child.stdin.write(b'{"email": "a@example.com", "plan": "pro"}\n')
+    child.stdin.flush()
+    time.sleep(2)  # the record is read and its request held by the sandbox (were it not yet, Ctrl-C sends it)
+    child.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    child.send_signal(signal.SIGINT)
+    assert child.wait(20) == 130, child.stderr.read() if child.stderr else ""
+    summary = json.loads((files / "s.json").read_text())
+    assert summary["interrupted"] is True and summary["read"] == 1 and summary["delivered"] == 0
 
 
 def test_a_bad_config_and_a_bad_connection_are_reported_together_before_anything_is_sent(files, sandbox, capsys):

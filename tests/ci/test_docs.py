@@ -1,4 +1,4 @@
-"""The README's validate example prints what it shows; the pre-commit hooks name real commands."""
+"""The CI guide's validate example prints what it shows; the pre-commit hooks name real commands."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from cio_connector.cli import _parser, main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_readme_validate_example_is_true(tmp_path, monkeypatch, capsys):
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Checking configs in CI") :]
+def test_the_guides_validate_example_is_true(tmp_path, monkeypatch, capsys):
+    section = (ROOT / "docs" / "ci.md").read_text()
     config = re.search(r"```yaml\n(# flows/signup.yaml\n.*?)```", section, re.S).group(1)
     console = re.search(r"```console\n\$ (cio-connector .*?)\n(.*?)```", section, re.S)
     (tmp_path / "flows").mkdir()

@@ -124,6 +124,7 @@ def test_custom_endpoints_must_be_loopback_unless_allowed(connector):
         connector.connection(data)
     assert [p.path for p in caught.value.problems] == ["$.endpoints.track"]
     assert "loopback" in caught.value.problems[0].message
+    assert "(--allow-custom-endpoints, allow_custom_endpoints=True)" in caught.value.problems[0].message  # the way out
     allowed = connector.connection(data, allow_custom_endpoints=True)
     assert allowed.track_url == "https://evil.example.com"
 

@@ -135,16 +135,17 @@ UNKNOWN_FIELD = [
         ("$.segment", None, "unknown field; known fields: matching_field, matching_value"),
     ]),
     ("add_customer_to_segment", {**_base("add_customer_to_segment"), "segment_id": 3}, [
-        ("$.segment_id", None, "unknown field; known fields: matching_field, matching_value, segment"),
+        ("$.segment_id", None, "unknown field; did you mean 'segment'? known fields: matching_field, matching_value, segment"),
     ]),
     ("remove_customer_from_segment", {**_base("remove_customer_from_segment"), "segments": [3]}, [
-        ("$.segments", None, "unknown field; known fields: matching_field, matching_value, segment"),
+        ("$.segments", None, "unknown field; did you mean 'segment'? known fields: matching_field, matching_value, segment"),
     ]),
     ("track_event", {**_base("track_event"), "data": {}}, [
         ("$.data", None, "unknown field; known fields: name, customer_id, mappings, timestamp, event_id"),
     ]),
     ("track_page", {**_base("track_page"), "page url": "x"}, [
-        ('$["page url"]', None, "unknown field; known fields: customer_id, page_url, mappings, timestamp, event_id"),
+        ('$["page url"]', None,
+         "unknown field; did you mean 'page_url'? known fields: customer_id, page_url, mappings, timestamp, event_id"),
     ]),
 ]
 

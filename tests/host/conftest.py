@@ -49,9 +49,11 @@ def connection(sandbox) -> dict:
 
 
 @pytest.fixture(scope="session")
-def app(connector):
-    # No retries inside a call, so a failure shows at once (the retry policy has its own tests).
-    return create_app(connector, retry=RetryPolicy(max_retries=0))
+def app(connector, servers):
+    # No retries inside a call, so a failure shows at once (the retry policy has its own tests);
+    # the sandboxes are the endpoints this host's operator allows.
+    allowed = [server.url for server in servers.values()]
+    return create_app(connector, retry=RetryPolicy(max_retries=0), allowed_endpoints=allowed)
 
 
 class AsgiClient:

@@ -61,9 +61,11 @@ def sandbox() -> Iterator[dict]:
 
 
 @pytest.fixture(scope="module")
-def host() -> Iterator[httpx.Client]:
+def host(sandbox) -> Iterator[httpx.Client]:
     env = {**os.environ, "CIO_CONNECTOR_TOKEN": TOKEN}
-    process, lines = _start("serve", "--port", "0", ready="listening on", env=env)
+    allowed = [sandbox["url"]]
+    process, lines = _start("serve", "--port", "0", *(f"--allow-endpoint={url}" for url in allowed), ready="listening on",
+                            env=env)
     try:
         assert TOKEN not in "".join(lines)
         url = re.search(r"listening on (http://\S+)", lines[-1]).group(1)  # type: ignore[union-attr]

@@ -169,14 +169,30 @@ def test_execute_with_invalid_config_and_connection_exits_1_listing_every_proble
     assert sent(sandbox) == []
 
 
-@pytest.mark.parametrize(
-    ("content", "says"),
-    [("{not json", "is not JSON"), (None, "No such file")],
-)
-def test_execute_with_an_unreadable_input_exits_1(capsys, files, tmp_path, content, says):
-    path = files("config", content) if content is not None else str(tmp_path / "missing.json")
-    code, doc, _ = run(capsys, "execute", "upsert_customer", "--config", path, "--connection", files.connection)
-    assert code == 1 and says in doc["problems"][0]["message"] and doc["problems"][0]["source"] == "config"
+def test_execute_with_a_malformed_input_exits_1(capsys, files):
+    code, doc, _ = run(capsys, "execute", "upsert_customer", "--config", files("config", "{not json"),
+                       "--connection", files.connection)
+    problem = doc["problems"][0]
+    assert code == 1 and "config.json not JSON: Expecting property name" in problem["message"] and problem["source"] == "config"
+
+
+def test_a_missing_input_file_is_exit_2_as_in_every_command(capsys, files, tmp_path):
+    missing = str(tmp_path / "missing.json")
+    code, doc, _ = run(capsys, "execute", "upsert_customer", "--config", missing, "--connection", files.connection)
+    assert code == 2 and doc["message"] == f"--config {missing}: cannot read: No such file or directory"
+    assert doc["problems"][0]["source"] == "config"
+
+
+def test_execute_check_and_options_read_yaml_as_run_and_validate_do(capsys, files, tmp_path, sandbox):
+    connection = tmp_path / "connection.yaml"
+    connection.write_text("".join(f"{key}: {json.dumps(value)}\n" for key, value in connection_for(sandbox).items()))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"matching_field: email\nmatching_value: {EMAIL}\n")
+    code, doc, _ = run(capsys, "execute", "delete_customer", "--config", str(config), "--connection", str(connection),
+                       "--dry-run")
+    assert code == 0 and doc["outcome"] == "dry_run"
+    assert run(capsys, "check", "--connection", str(connection))[0] == 0
+    assert run(capsys, "options", "add_customer_to_segment", "segment", "--connection", str(connection))[0] == 0
 
 
 def test_execute_usage_errors_exit_2(capsys, files):

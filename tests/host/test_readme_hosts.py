@@ -1,4 +1,4 @@
-"""The README's host examples run as written: the sandbox and ``serve`` on free ports in place of 8765 and 8000."""
+"""The host guide's examples run as written: the sandbox and ``serve`` on free ports in place of 8765 and 8000."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from .test_host_process import _start, _stop
 
 pytestmark = pytest.mark.slow
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-SECTION = README.read_text().split("## Hosts: Python, any language, Cargo over HTTP", 1)[1].split("\n## ", 1)[0]
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "hosts.md"
+SECTION = GUIDE.read_text()
 
 
 def _blocks(language: str) -> list[str]:
@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 def test_the_entry_point_example_runs(capsys):
-    exec(compile(_blocks("python")[0], "README.md", "exec"), {})
+    exec(compile(_blocks("python")[0], "docs/hosts.md", "exec"), {})
     assert capsys.readouterr().out.strip() == str(sorted(load_connector().actions))
 
 
@@ -59,10 +59,11 @@ def test_the_cli_example_runs_against_the_sandbox(tmp_path):
 def test_the_http_example_runs_against_serve(capsys):
     port = _free_port()
     with SandboxServer(region="us") as sandbox:
-        process, _ = _start("serve", "--port", str(port), "--token", "change-me", ready="listening on")
+        allow = f"--allow-endpoint=http://127.0.0.1:{sandbox.port}"
+        process, _ = _start("serve", "--port", str(port), "--token", "change-me", allow, ready="listening on")
         try:
             code = _blocks("python")[1].replace("8765", str(sandbox.port)).replace("8000", str(port))
-            exec(compile(code, "README.md", "exec"), {})
+            exec(compile(code, "docs/hosts.md", "exec"), {})
         finally:
             _stop(process)
         out = capsys.readouterr().out.splitlines()

@@ -372,7 +372,7 @@ def counted(connector, monkeypatch, action: str) -> dict[str, int]:
 def test_execute_parses_the_connection_once_and_builds_the_request_once(sandbox, connection, monkeypatch):
     connector = load_connector()
     counts = counted(connector, monkeypatch, "upsert_customer")
-    answer = AsgiClient(create_app(connector)).post(
+    answer = AsgiClient(create_app(connector, allowed_endpoints=[sandbox.url])).post(
         "/actions/upsert_customer/execute", json=envelope(connection, config=CONFIGS["upsert_customer"])
     )
     assert answer.status_code == 200, answer.text
@@ -384,7 +384,7 @@ def test_a_failed_execute_is_not_validated_a_second_time(sandbox, connection, mo
     connector = load_connector()
     counts = counted(connector, monkeypatch, "add_customer_to_segment")
     config = {"matching_field": "email", "matching_value": "not-an-email", "segment": "0"}
-    answer = AsgiClient(create_app(connector)).post(
+    answer = AsgiClient(create_app(connector, allowed_endpoints=[sandbox.url])).post(
         "/actions/add_customer_to_segment/execute", json=envelope({**connection, "region": "mars"}, config=config)
     )
     assert answer.status_code == 400
@@ -397,7 +397,7 @@ def test_a_failed_execute_is_not_validated_a_second_time(sandbox, connection, mo
     assert sent(sandbox) == []
 
 
-def test_a_connection_error_without_a_field_is_a_400_at_the_connection_saying_why(connection, monkeypatch):
+def test_a_connection_error_without_a_field_is_a_400_at_the_connection_saying_why(sandbox, connection, monkeypatch):
     # what the client raises for a request httpx refuses to write: a headline, no field to blame
     from cio_connector import ConnectionConfigError
 
@@ -407,7 +407,7 @@ def test_a_connection_error_without_a_field_is_a_400_at_the_connection_saying_wh
         raise ConnectionConfigError(headline="the Track API request could not be written")
 
     monkeypatch.setattr(connector, "aexecute", refuse)
-    answer = AsgiClient(create_app(connector)).post(
+    answer = AsgiClient(create_app(connector, allowed_endpoints=[sandbox.url])).post(
         "/actions/upsert_customer/execute", json=envelope(connection, config=CONFIGS["upsert_customer"])
     )
     assert answer.status_code == 400
