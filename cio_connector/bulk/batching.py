@@ -153,7 +153,7 @@ class Packer:
         if len(item) > self.item_max_bytes:
             return TooLarge(len(item), self.item_max_bytes)
         # A merge goes in batches of its own kind: one in a batch of upserts would stop them all being retried.
-        key: tuple[str, ...] = ("v2",) if resendable else ("v2", "once")
+        key: tuple[str, ...] = ("v2",) if idempotent else ("v2", "once")
         full: list[Batch] = []
         batch = self._open.get(key)
         room = self.batch_max_bytes - len(_BATCH_OPEN) - len(_BATCH_CLOSE)
