@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from contract.track_spec import validate_track_request
+from ..contract.track_spec import validate_track_request
 
 from cio_connector import CioClient, InputError, RetryableApiError
 from cio_connector.client.http import RetryPolicy

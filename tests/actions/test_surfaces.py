@@ -96,8 +96,9 @@ def envelope(connection: dict, **body) -> dict:
 
 
 @pytest.fixture(scope="module")
-def host(connector) -> AsgiClient:
-    return AsgiClient(create_app(connector, retry=RetryPolicy(max_retries=0)))
+def host(connector, servers) -> AsgiClient:
+    allowed = [server.url for server in servers.values()]  # the sandboxes are the endpoints this operator allows
+    return AsgiClient(create_app(connector, retry=RetryPolicy(max_retries=0), allowed_endpoints=allowed))
 
 
 def test_through_the_host_server(host, us_sandbox):

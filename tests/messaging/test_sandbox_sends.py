@@ -6,8 +6,8 @@ import time
 
 import httpx
 import pytest
-from contract.app_spec import validate_app_response
-from sandbox.conftest import APP_HEADERS, HTTP
+from ..contract.app_spec import validate_app_response
+from ..sandbox.conftest import APP_HEADERS, HTTP
 
 from cio_connector.sandbox import SandboxServer
 

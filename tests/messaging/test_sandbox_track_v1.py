@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from contract.track_spec import validate_track_request
-from sandbox.conftest import HTTP
+from ..contract.track_spec import validate_track_request
+from ..sandbox.conftest import HTTP
 
 from cio_connector.sandbox import SandboxServer
 
