@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+
+from cio_connector import FatalApiError, InputError, RetryableApiError
+
 from ..client.conftest import SECRETS, Recorder, connection
 from ..contract.app_spec import validate_app_request
 from ..contract.track_spec import validate_track_request
-
-from cio_connector import FatalApiError, InputError, RetryableApiError
 
 TRACK = {"us": "https://track.customer.io", "eu": "https://track-eu.customer.io"}
 APP = {"us": "https://api.customer.io", "eu": "https://api-eu.customer.io"}

@@ -8,7 +8,6 @@ import time
 
 import httpx
 import pytest
-from ..host.conftest import AsgiClient
 
 from cio_connector import CioClient, FatalApiError, InputError, RetryableApiError, load_connector
 from cio_connector.bulk import deliver
@@ -16,6 +15,8 @@ from cio_connector.cli import main
 from cio_connector.forms.app import FormsSandbox
 from cio_connector.host.server import create_app
 from cio_connector.sandbox import Faults, Identifier, SandboxServer
+
+from ..host.conftest import AsgiClient
 
 ADA = "ada@example.com"
 CONFIGS = {
