@@ -102,7 +102,7 @@ class Connector:
 
     def __repr__(self) -> str:  # the dataclass default prints every manifest (tens of thousands of characters)
         m = self.manifest
-        return f"<Connector {m.id} {m.version}: {len(self.actions)} actions: {', '.join(self.actions)}>"
+        return f"<Connector {m.id} {m.version}: {len(self.actions)} actions>"  # sorted(connector.actions) names them
 
     def __post_init__(self) -> None:
         self._connections = ConnectionParser(self.manifest, self.connection_schema)
