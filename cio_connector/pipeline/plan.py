@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._util.yamlsource import PathPart
+from ..declarative.fastcheck import specialize_fast_check
 from ..declarative.jsonsafe import normalize
 from ..declarative.manifest import Field
 from ..errors import InputError, Problem
+from .codegen import compile_fill
 from .fields import check_config, fit_value, json_problems
 
 if TYPE_CHECKING:
@@ -77,6 +79,11 @@ class ActionPlan:
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
         parents = {slot.location[:i] for slot in self._slots for i in range(1, len(slot.location))}
         self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
+        self._compiled_fill = self._compile_fill() if self._slots and self._fast is not None else None
+        if self._slots and self._fast is not None and isinstance(self._template, dict):
+            templated = {slot.location[0] for slot in self._slots}
+            constant = frozenset(key for key in self._template if key not in templated)
+            self._fast = specialize_fast_check(action.schema, self._template, constant) or self._fast
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
             self._fast = None
@@ -87,6 +94,10 @@ class ActionPlan:
     # -- per record --------------------------------------------------------------------------
     def build(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
         """The request for one record; raises ``InputError`` with every problem."""
+        if context is None and self._compiled_fill is not None:
+            request = self._compiled_build(record)
+            if request is not None:
+                return request
         request, problems = self._build(_context(record, context))
         if problems:
             raise InputError(problems, action=self.action.name)
@@ -111,6 +122,22 @@ class ActionPlan:
             raise InputError(problems, action=self.action.name)
         return dict(value)
 
+    def _compiled_build(self, record: Any) -> ApiRequest | None:
+        """The valid path at its shortest: generated filling, the verdict, the handler, the size;
+        None for anything else (the general path then decides and explains)."""
+        fill, fast = self._compiled_fill, self._fast
+        filled = fill(record) if fill is not None else None
+        if filled is None or fast is None or not fast(filled):
+            return None
+        try:
+            request = self.action.handler(filled)
+            limit, body = request.max_body_bytes, request.body
+            if limit is None or body is None or len(body) <= limit:
+                return request
+        except (TypeError, ValueError):  # a value the encoder refuses: explained by the general path
+            pass
+        return None
+
     def _build(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
         if self._constant is not None:
             request = self.action.handler(self._constant)
@@ -118,7 +145,9 @@ class ActionPlan:
                 return request, []
             return self._explain(ctx)
         if not self.problems and self._fast is not None:
-            filled = self._fill(ctx)
+            filled = self._compiled_fill(ctx["record"]) if self._compiled_fill is not None and len(ctx) == 1 else None
+            if filled is None:
+                filled = self._fill(ctx)
             if filled is not None and self._fast(filled):
                 try:
                     request = self.action.handler(filled)
@@ -138,6 +167,13 @@ class ActionPlan:
         return (None, too_large) if too_large else (request, [])
 
     # -- filling templates -------------------------------------------------------------------
+    def _compile_fill(self) -> Any:
+        """The generated filling function, when every template reads a record path directly."""
+        if any(slot.record_path is None for slot in self._slots):
+            return None
+        slots = [(slot.location, slot.record_path or (), slot.field) for slot in self._slots]
+        return compile_fill(self._template, slots, fit_value, json_problems)
+
     def _slot(self, at: tuple[PathPart, ...]) -> _Slot:
         text = _get(self._template, at)
         match = _RECORD_PATH.match(text)

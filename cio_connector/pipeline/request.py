@@ -14,7 +14,7 @@ __all__ = ["Api", "ApiRequest", "resendable"]
 
 _UNSET: Any = object()
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ApiRequest:
     """Which API, method, path (already percent-encoded), query and JSON body.
 
@@ -38,6 +38,24 @@ class ApiRequest:
     not_found: str | None = field(default=None, compare=False)
 
     idempotent: bool = field(default=True, compare=False)
+
+    def __init__(
+        self,
+        api: Api,
+        method: str,
+        path: str,
+        query: tuple[tuple[str, str], ...] = (),
+        json: Any = None,
+        field_map: tuple[tuple[str, str], ...] = (),
+        max_body_bytes: int | None = None,
+        not_found: str | None = None,
+        idempotent: bool = True,
+    ) -> None:
+        # One dict update instead of nine frozen-dataclass setattr calls: built once per record.
+        self.__dict__.update(
+            api=api, method=method, path=path, query=query, json=json, field_map=field_map,
+            max_body_bytes=max_body_bytes, not_found=not_found, idempotent=idempotent,
+        )
 
     @property
     def body(self) -> bytes | None:
