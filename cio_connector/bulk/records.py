@@ -6,6 +6,8 @@ import codecs
 import csv
 import io
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +46,8 @@ class RecordFile:
     """Records from ``source`` (a path, or ``-`` for stdin), in the format its suffix names or its first byte shows.
 
     ``total_bytes`` (None for a pipe) and ``consumed_bytes`` let a caller show progress and an ETA.
+    ``regular`` says reading never waits on a writer (a regular file): the engine then reads it in
+    its event loop, without a helper thread.
     """
 
     def __init__(self, source: str | Path, *, format: Format | None = None, stdin: IO[bytes] | None = None) -> None:
@@ -54,9 +58,11 @@ class RecordFile:
             # locks, so the interpreter can still exit (Ctrl-C) while the pipe is open and quiet.
             raw: IO[bytes] = stdin if stdin is not None else open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
             self.total_bytes: int | None = None
+            self.regular = False
         else:
             raw = open(self.name, "rb", buffering=0)  # noqa: SIM115 (closed by close())
             self.total_bytes = Path(self.name).stat().st_size
+            self.regular = stat.S_ISREG(os.fstat(raw.fileno()).st_mode)
         self._raw = raw
         self._counting = _Counting(raw)
         self._stream = io.BufferedReader(self._counting, _CHUNK)
