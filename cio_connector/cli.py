@@ -40,7 +40,7 @@ def _schemas(args: argparse.Namespace) -> int:
             "pass --out DIR to write the schemas there"
         )
     connector = load_connector()
-    files = render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()])
+    files = render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()], root=bundle_root())
     folder = Path(args.out) if args.out else bundle_root() / "schemas"
     if args.check:
         stale = [name for name, text in files.items() if not (folder / name).is_file() or (folder / name).read_text() != text]

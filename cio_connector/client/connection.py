@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..declarative.manifest import ConnectorManifest
+from ..declarative.models import ConnectorManifest
 from ..errors import ConnectionConfigError, Problem
 from ..facts import REGIONS
 from ..pipeline.fields import FieldTree, check_config

@@ -1,21 +1,36 @@
-"""Manifests: YAML -> meta-schema check -> frozen, strict pydantic models, with positioned problems."""
+"""Manifests: YAML -> meta-schema check -> strict validation into the frozen dataclasses of ``models``.
+
+pydantic is imported only here, and only when a manifest is read from YAML (authoring, lint, a
+stale compiled bundle): the models themselves are plain dataclasses.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic import Field as PydanticField
 
 from .._util.bundle import bundle_root
 from .._util.yamlsource import Located, PathPart, UnsafeYamlError, json_path, read_yaml
 from ..errors import ManifestError, Problem
-from ..facts import REGIONS, RegionHosts
+from ..facts import REGIONS
+from .models import (
+    ActionManifest,
+    Choice,
+    ConnectorManifest,
+    Constraints,
+    DynamicOptions,
+    Field,
+    FieldGroup,
+    FieldType,
+    Rule,
+    model_data,
+)
 from .patterns import pattern_problem
 
 __all__ = [
@@ -32,114 +47,6 @@ __all__ = [
     "load_connector_manifest",
     "locate",
 ]
-
-FieldType = Literal[
-    "string", "integer", "number", "boolean", "attributes", "datetime", "url", "email", "enum", "object"
-]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Choice(_Model):
-    value: str | int
-    label: str
-    description: str | None = None
-
-
-class Constraints(_Model):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-    min_length: int | None = None
-    max_length: int | None = None
-    max_bytes: int | None = None
-    pattern: str | None = None
-    pattern_message: str | None = None
-    format: Literal["email", "date-time", "uri"] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    max_properties: int | None = None
-    key_max_bytes: int | None = None
-    value_max_bytes: int | None = None
-
-
-class DynamicOptions(_Model):
-    source: Literal["segments"]
-    filter: dict[str, str | int | bool] = PydanticField(default_factory=dict)
-
-
-class Field(_Model):
-    key: str
-    label: str
-    type: FieldType
-    description: str | None = None
-    placeholder: str | None = None
-    required: bool = False
-    secret: bool = False
-    advanced: bool = False
-    default: Any = None
-    choices: tuple[Choice, ...] | None = None
-    constraints: Constraints = Constraints()
-    options: DynamicOptions | None = None
-    fields: tuple[Field, ...] | None = None
-
-
-class When(_Model):
-    field: str
-    equals: str | int | bool
-
-
-class Then(_Model):
-    field: str
-    constraints: Constraints
-    message: str
-
-
-class Rule(_Model):
-    when: When
-    then: Then
-
-
-class FieldGroup(_Model):
-    description: str | None = None
-    fields: tuple[Field, ...]
-    rules: tuple[Rule, ...] = ()
-
-
-class ConnectionSpec(_Model):
-    fields: tuple[Field, ...]
-
-
-class ConnectorManifest(_Model):
-    id: str
-    name: str
-    version: str
-    description: str
-    connection: ConnectionSpec
-    field_groups: dict[str, FieldGroup] = PydanticField(default_factory=dict)
-    actions: tuple[str, ...]
-    source: str = ""
-
-    @property
-    def regions(self) -> Mapping[str, RegionHosts]:
-        """Customer.io's data centers and their hosts: facts, not manifest data (``facts.REGIONS``)."""
-        return REGIONS
-
-
-class ActionManifest(_Model):
-    """An action with its field groups expanded in place (``use: matching`` -> the two fields)."""
-
-    name: str
-    title: str
-    description: str
-    fields: tuple[Field, ...]
-    rules: tuple[Rule, ...] = ()
-    source: str = ""
-
-    def field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.key == key), None)
-
 
 @cache
 def _meta_documents() -> dict[str, dict[str, Any]]:
@@ -263,9 +170,9 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
             message = f"unknown field group {item['use']!r}; known groups: {known}"
             problems.append(_problem(doc, ("fields", index, "use"), message))
             continue
-        fields.extend(f.model_dump(exclude_unset=True) for f in group.fields)
+        fields.extend(model_data(f) for f in group.fields)
         origins.extend(("fields", index, "use") for _ in group.fields)
-        rules.extend(r.model_dump(exclude_unset=True) for r in group.rules)
+        rules.extend(model_data(r) for r in group.rules)
     if problems:
         raise ManifestError(problems)
     data = {**doc.data, "fields": fields, "rules": rules, "source": source}
@@ -276,9 +183,24 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
     return action
 
 
-def _parse(model: type[_Model], data: dict, doc: Located, origins: Sequence[tuple[PathPart, ...]] = ()) -> Any:
+_ADAPTERS: dict[type, Any] = {}
+
+
+def _adapter(model: type[Any]) -> Any:
+    """pydantic's strict validator into ``model`` (authoring only: the compiled bundle loads without it)."""
+    found = _ADAPTERS.get(model)
+    if found is None:
+        from pydantic import TypeAdapter
+
+        found = _ADAPTERS[model] = TypeAdapter(model)
+    return found
+
+
+def _parse(model: type[Any], data: dict, doc: Located, origins: Sequence[tuple[PathPart, ...]] = ()) -> Any:
+    from pydantic import ValidationError
+
     try:
-        return model.model_validate_json(json.dumps(data))
+        return _adapter(model).validate_json(json.dumps(data))
     except ValidationError as exc:
         raise ManifestError(
             [_problem(doc, _in_file(tuple(err["loc"]), origins), err["msg"]) for err in exc.errors()]
@@ -348,7 +270,7 @@ def _constraint_problems(
     constraints: Constraints, field_type: str, doc: Located, at: tuple[PathPart, ...]
 ) -> list[Problem]:
     problems = []
-    for name in constraints.model_fields_set:
+    for name in (spec.name for spec in dataclasses.fields(constraints) if getattr(constraints, spec.name) is not None):
         if name in _APPLIES and field_type not in _APPLIES[name]:
             problems.append(_problem(doc, (*at, name), f"does not apply to a field of type {field_type!r}"))
     unsafe = None if constraints.pattern is None else pattern_problem(constraints.pattern)

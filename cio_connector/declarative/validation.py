@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
-from .._util.yamlsource import PathPart, json_path
+from .._util.jsonpath import PathPart, json_path
 from ..errors import Problem
 from .keywords import (
     MAX_BYTES,

@@ -16,8 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .._util.yamlsource import PathPart
-from ..declarative.manifest import Field
+from .._util.jsonpath import PathPart
+from ..declarative.models import Field
 from ..errors import Problem
 
 __all__ = ["MISSING", "compile_fill"]

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._util.yamlsource import PathPart
+from .._util.jsonpath import PathPart
 from ..declarative.fastcheck import specialize_fast_check
 from ..declarative.jsonsafe import normalize
-from ..declarative.manifest import Field
+from ..declarative.models import Field
 from ..errors import InputError, Problem
 from .codegen import compile_fill
 from .fields import check_config, fit_value, json_problems

@@ -24,7 +24,7 @@ from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
-from .._util.yamlsource import PathPart, json_path
+from .._util.jsonpath import PathPart, json_path
 from ..declarative.jsonsafe import MAX_DEPTH, normalize
 from ..errors import Problem
 from .template_errors import describe_template_error
