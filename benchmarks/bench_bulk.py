@@ -157,7 +157,7 @@ def main() -> None:
         port = int(url.rsplit(":", 1)[1])
         conn = {"region": "us", "site_id": creds.site_id, "track_api_key": creds.track_api_key,
                 "app_api_key": creds.app_api_key, "endpoints": {"track": f"{url}/us", "app": f"{url}/us"}}
-        control = httpx.Client(base_url=f"{url}/_sandbox", verify=ca)
+        control = httpx.Client(base_url=f"{url}/_sandbox", verify=ca, timeout=120)  # /state holds every person
         results: dict[str, float] = {}
 
         folder = tempfile.mkdtemp()

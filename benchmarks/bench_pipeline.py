@@ -77,7 +77,7 @@ TARGETS = {"upsert_customer": 0.03, "track_event": 0.08, "track_page": 0.10}
 
 def builds(connector, seconds: float) -> None:
     print("1-2. per record, microseconds (ratio = our time / bare jsonschema's time)")
-    print("   floor = the compiled yes/no verdict on the rendered inputs + encoding the request's body (stdlib)")
+    print("   floor = the compiled yes/no verdict on the rendered inputs + encoding the request's body (compact_json)")
     print(f"   {'action':<30} {'jsonschema':>10} {'floor':>7} {'plan.build':>10} {'build_req':>10} {'invalid':>10}"
           f" {'floor÷js':>9} {'build÷js':>9} {'target':>7} {'invalid÷js':>10}")
     for name, config in CONFIGS.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,12 +27,42 @@ _COMPACT = _encoder(True)
 _COMPACT_STRICT = _encoder(False)
 
 
+def _orjson() -> Callable[[Any], bytes] | None:
+    """orjson's encoder set to refuse what the stdlib would write differently (subclasses of str,
+    int, dict and list; dataclasses; dates): those go to ``default``, which it has none of."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a declared dependency; the stdlib alone gives the same bytes
+        return None
+    option = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    dumps = orjson.dumps
+    return lambda value: dumps(value, option=option)
+
+
+_FAST = _orjson()
+# Where orjson's bytes may differ from the stdlib's, they are encoded again by the stdlib: a float
+# under 1e-4 (orjson writes 0.00005 and 1e-7, Python 5e-05 and 1e-07) and NaN or Infinity (orjson
+# writes null, which JSON would then carry silently). The test is on the output, so it can only
+# send more values to the stdlib than needed (a text holding "e-" or "null"), never fewer.
+_DOUBT = re.compile(rb"e-|\.0000|null")
+
+
 def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
     """``value`` as compact UTF-8 JSON (no spaces, non-ASCII kept): the wire form of a body.
 
+    The bytes are the stdlib's (``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``);
+    orjson writes them about ten times faster whenever its output is provably the same.
     Raises ``TypeError`` for a value JSON cannot carry and ``ValueError`` for NaN (unless allowed),
     a cycle, or nesting too deep to encode.
     """
+    if _FAST is not None:
+        try:
+            encoded = _FAST(value)
+        except TypeError:  # orjson.JSONEncodeError: a non-text key, a huge int, a cycle, a subclass...
+            pass
+        else:
+            if _DOUBT.search(encoded) is None:
+                return encoded
     try:
         return (_COMPACT if allow_nan else _COMPACT_STRICT)(value).encode()
     except RecursionError:
