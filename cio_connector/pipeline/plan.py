@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._util.jsonpath import PathPart
 from ..declarative.fastcheck import specialize_fast_check
+from ..declarative.fieldcheck import split_fast_check
 from ..declarative.jsonsafe import normalize
 from ..declarative.models import Field
 from ..errors import InputError, Problem
@@ -81,9 +82,13 @@ class ActionPlan:
         self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
         self._compiled_fill = self._compile_fill() if self._slots and self._fast is not None else None
         if self._slots and self._fast is not None and isinstance(self._template, dict):
-            templated = {slot.location[0] for slot in self._slots}
-            constant = frozenset(key for key in self._template if key not in templated)
-            self._fast = specialize_fast_check(action.schema, self._template, constant) or self._fast
+            # Each record's verdict, narrowed to what changes per record: field by field when the
+            # schema splits so, else the whole check with the constant fields' x- keywords decided.
+            heads = {slot.location[0] for slot in self._slots}
+            templated = frozenset(key for key in self._template if key in heads)
+            constant = frozenset(key for key in self._template if key not in heads)
+            self._fast = (split_fast_check(action.schema, self._template, templated)
+                          or specialize_fast_check(action.schema, self._template, constant) or self._fast)
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
             self._fast = None
