@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -226,25 +226,51 @@ class Connector:
         allow_custom_endpoints: bool = False,
     ) -> PreparedCall:
         """Everything before sending, with every problem at once: the config (rendered against the
-        record), the connection and the request's size are all checked before anything is raised.
+        record; without one, templates read an empty record), the connection and the request's
+        size are all checked before anything is raised.
 
         Raises ``InputError`` listing every problem, each with its ``source`` (``config`` or
-        ``connection``); a connection that alone is wrong raises ``ConnectionConfigError``, as
-        before. On the happy path the request is built once.
+        ``connection``); a connection that alone is wrong raises ``ConnectionConfigError`` (its
+        problems sourced ``connection``). On the happy path the request is built once.
         """
-        problems: list[Problem] = []
-        conn: Connection | None = None
-        try:
-            conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        except ConnectionConfigError as exc:
-            connection_error, problems = exc, [_sourced(p, "connection") for p in exc.problems]
+        conn, connection_problems = self._resolve(connection, allow_custom_endpoints)
         try:
             request = self.build_request(action, config, record=record, context=context)
         except InputError as exc:
-            raise InputError([*(_sourced(p, "config") for p in exc.problems), *problems], action=exc.action) from None
+            raise InputError(_together(exc.problems, connection_problems), action=exc.action) from None
         if conn is None:
-            raise connection_error
+            raise ConnectionConfigError(connection_problems)
         return PreparedCall(action, conn, request, http_module().describe_request(conn, request))
+
+    def problems(
+        self,
+        action: str,
+        config: Any,
+        connection: Any,
+        *,
+        record: Any = None,
+        context: Mapping[str, Any] | None = None,
+        allow_custom_endpoints: bool = False,
+    ) -> list[Problem]:
+        """``prepare_call``'s problems without raising (``[]``: nothing wrong), for callers that
+        check before they have a record: a bulk run, ``validate``.
+
+        Without a record (or context) the config is checked as ``validate`` checks it: templated
+        values for syntax only. With one, the verdict is ``prepare_call``'s. An unknown action is a
+        problem too (``code="unknown_action"``).
+        """
+        try:
+            config_problems = self.validate(action, config, record=record, context=context)
+        except InputError as exc:  # an unknown action
+            config_problems = list(exc.problems)
+        return _together(config_problems, self._resolve(connection, allow_custom_endpoints)[1])
+
+    def _resolve(self, connection: Any, allow_custom_endpoints: bool) -> tuple[Connection | None, list[Problem]]:
+        """The parsed connection, or None and its problems (sourced ``connection``)."""
+        try:
+            return self.connection(connection, allow_custom_endpoints=allow_custom_endpoints), []
+        except ConnectionConfigError as exc:
+            return None, [_sourced(p, "connection") for p in exc.problems]
 
     # -- clients ---------------------------------------------------------------------------
     def client_for(self, connection: Connection) -> CioClient:
@@ -396,3 +422,8 @@ def _check_name(problem: Problem) -> str:
 
 def _sourced(problem: Problem, source: str) -> Problem:
     return problem if problem.source else replace(problem, source=source)
+
+
+def _together(config_problems: Iterable[Problem], connection_problems: Iterable[Problem]) -> list[Problem]:
+    """One list, config first; a problem without a source is the config's."""
+    return [*(_sourced(p, "config") for p in config_problems), *connection_problems]

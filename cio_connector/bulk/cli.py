@@ -44,6 +44,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     config = _load_mapping(args.config, "--config")
     connection = _load_mapping(args.connection, "--connection")
+    connector = load_connector()
+    _check_before_sending(connector, args.action, config, connection, args.allow_custom_endpoints)
     given = (("track_rate", args.track_rate), ("app_rate", args.app_rate), ("batch_max_bytes", args.batch_max_bytes))
     rates = {k: v for k, v in given if v is not None}
     options = BulkOptions(concurrency=args.concurrency, linger=args.linger, rate_store=args.rate_store,
@@ -62,7 +64,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     try:
         with RecordFile(args.records, format=args.format) as records:
-            bulk = BulkRun(load_connector(), args.action, config, connection, options=options, on_failure=on_failure,
+            bulk = BulkRun(connector, args.action, config, connection, options=options, on_failure=on_failure,
                            on_request=on_request, allow_custom_endpoints=args.allow_custom_endpoints)
             summary = _run(bulk, records, show_progress=not args.quiet and sys.stderr.isatty())
     finally:
@@ -107,15 +109,30 @@ def _run(bulk: Any, records: Any, *, show_progress: bool) -> Any:
         return asyncio.run(main())
 
 
+def _check_before_sending(connector: Any, action: str, config: Any, connection: Any, allow_custom_endpoints: bool) -> None:
+    """The config and the connection checked together: every problem of both, each with its source, or nothing sent."""
+    from ..errors import InputError
+
+    problems = connector.problems(action, config, connection, allow_custom_endpoints=allow_custom_endpoints)
+    if problems:
+        raise InputError(problems, action=action, headline=f"invalid input for {action}, nothing was sent")
+
+
 def _load_mapping(path: str, option: str) -> dict[str, Any]:
+    """A YAML or JSON mapping from a regular file of bounded size, through the project's safe loader."""
     import yaml
 
+    from .._util.yamlsource import UnsafeYamlError, read_yaml
     from ..errors import InputError, Problem
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))  # JSON is YAML too
+        data = read_yaml(Path(path), path).data  # JSON is YAML too
     except yaml.YAMLError as exc:
-        raise InputError([Problem("$", f"{option} {path}: not YAML or JSON: {exc}", code="bad_file")]) from None
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        kind = "refused" if isinstance(exc, UnsafeYamlError) else "not YAML or JSON"
+        raise InputError([Problem("$", f"{option} {path}{at}: {kind}: {reason}", code="bad_file")]) from None
     if not isinstance(data, dict):
         raise InputError([Problem("$", f"{option} {path}: must hold a mapping, got {type(data).__name__}", code="bad_file")])
     return data

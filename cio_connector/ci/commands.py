@@ -38,7 +38,9 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
         "--record-schema", metavar="FILE", help="JSON Schema of the records: check the record fields templates use"
     )
     parser.add_argument(
-        "--connection", metavar="FILE", help="connection (JSON or YAML): check chosen segments exist and are manual"
+        "--connection",
+        metavar="FILE",
+        help="connection (JSON or YAML): its problems are listed with the configs'; chosen segments must exist and be manual",
     )
 
 
@@ -63,6 +65,21 @@ def _read_document(path: str, what: str) -> Any:
         return json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         raise _Usage(f"{what} {path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _read_connection(path: str) -> Any:
+    """The connection as a located document (its problems get lines), through the safe YAML loader."""
+    import yaml
+
+    from .._util.yamlsource import read_yaml
+
+    try:
+        return read_yaml(Path(path), path)  # JSON is YAML too
+    except (OSError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        reason = getattr(exc, "strerror", None) or getattr(exc, "problem", None) or exc
+        raise _Usage(f"--connection {path}{at}: cannot read: {reason}") from None
 
 
 def _usage(message: str) -> int:
@@ -95,7 +112,7 @@ def validate_command(args: argparse.Namespace) -> int:
         record_schema = _read_document(args.record_schema, "--record-schema") if args.record_schema else None
         if record_schema is not None and not isinstance(record_schema, dict):
             raise _Usage(f"--record-schema {args.record_schema}: must be a JSON Schema object")
-        connection = _read_document(args.connection, "--connection") if args.connection else None
+        connection = _read_connection(args.connection) if args.connection else None
         run = Validator(load_connector(), record_schema=record_schema, connection=connection).run(args.paths)
     except (UsageError, _Usage) as exc:
         return _usage(str(exc))

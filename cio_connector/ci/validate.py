@@ -2,8 +2,8 @@
 
 Each step's config goes through ``Connector.validate`` (no record: templates are checked for
 syntax, their values wait for a record). With a record schema, every ``record.*`` a template reads
-must exist there with a type that fits the field; with a connection, a chosen segment must be one
-of the workspace's manual segments.
+must exist there with a type that fits the field; with a connection, its own problems are listed
+with the configs' and, when it has none, a chosen segment must be one of the workspace's manual segments.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from .._util.yamlsource import Located, PathPart, json_path
 from ..errors import CioConnectorError, Problem
 from ..pipeline.templating import is_template, template_locations
-from .configfile import Step, UnreadableFile, finding_at, read_config_file, shape_findings, steps_of
+from .configfile import Step, UnreadableFile, finding_at, read_config_file, shape_findings, steps_of, where_in_file
 from .findings import FileResult, Finding
 from .recordcheck import example_record, field_schema, reference_problem, value_at
 from .records import RecordSchema, describe_types, reference_text, schema_types, template_use
@@ -75,15 +75,33 @@ class Run:
 
 
 class Validator:
-    """Checks config files against one loaded connector; no network unless given a connection."""
+    """Checks config files against one loaded connector; no network unless given a connection.
+
+    A connection (its data, or the ``Located`` document read from its file) is checked once, and
+    its problems are reported beside the configs' (a result of their own, first); the workspace's
+    options are looked up only with a connection that has none.
+    """
 
     def __init__(self, connector: Any, *, record_schema: Mapping[str, Any] | None = None, connection: Any = None) -> None:
         self.connector = connector
         self.records = RecordSchema(record_schema) if record_schema is not None else None
-        self.connection = connection
+        self._connection_doc = connection if isinstance(connection, Located) else None
+        self.connection = connection.data if isinstance(connection, Located) else connection
+        self._connection_result = self._check_connection() if connection is not None else None
 
     def run(self, paths: Sequence[str]) -> Run:
-        return Run([self.check_file(path, shown) for path, shown in config_files(paths)], self.records is not None)
+        files = [self.check_file(path, shown) for path, shown in config_files(paths)]
+        checked = [self._connection_result] if self._connection_result is not None else []
+        return Run([*checked, *files], self.records is not None)
+
+    def _check_connection(self) -> FileResult:
+        """The connection's problems, at their lines when it came from a file; secrets never echoed."""
+        doc = self._connection_doc or Located(self.connection, "connection")
+        result = FileResult(doc.source)
+        for problem in self.connector.validate_connection(self.connection):
+            where = where_in_file(problem.location)
+            result.findings.append(finding_at(doc, problem.location, where, problem.message, code=problem.code or "invalid"))
+        return result
 
     def check_file(self, path: Path, shown: str) -> FileResult:
         result = FileResult(shown)
@@ -124,7 +142,7 @@ class Validator:
                 self._check_template(doc, step, at, schema, result)
         if self.records is not None and not problems:
             result.findings.extend(self._example_findings(doc, step))
-        if self.connection is not None and not problems:
+        if self._connection_result is not None and self._connection_result.ok and not problems:
             result.findings.extend(self._options_findings(doc, step, schema))
 
     def _example_findings(self, doc: Located, step: Step) -> Iterable[Finding]:

@@ -32,7 +32,7 @@ __all__ = [
     "http_request",
 ]
 
-logger = logging.getLogger("cio_connector.client.http")
+logger = logging.getLogger("cio_connector.http")  # the name hosts configure (README); kept across moves
 
 USER_AGENT = f"cio-connector/{__version__} httpx/{httpx.__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -21,6 +21,7 @@ from ..errors import (
     ApiError,
     AuthenticationError,
     CioConnectorError,
+    ConnectionConfigError,
     InputError,
     Problem,
     RegionMismatchError,
@@ -78,7 +79,8 @@ def _refused(command: str, exc: CioConnectorError) -> Outcome:
 
 
 def _from(source: str, problems: Iterable[Problem]) -> list[Problem]:
-    return [replace(p, source=source) for p in problems]
+    """``problems`` of ``source``, unless one already says where it comes from."""
+    return [p if p.source else replace(p, source=source) for p in problems]
 
 
 class Inputs:
@@ -117,16 +119,15 @@ def _run(command: str, body: Callable[[], Outcome]) -> Outcome:
         return body()
     except _Stop as stop:
         return stop.outcome
-    except InputError as exc:
-        return _invalid(command, str(exc.headline), _from("config", exc.problems))
+    except InputError as exc:  # the config, or the config and the connection together
+        return _invalid(command, f"{exc.headline}, nothing was sent", _from("config", exc.problems))
     except (AuthenticationError, RegionMismatchError, ApiError) as exc:
         return _refused(command, exc)
-    except CioConnectorError as exc:  # any other connection problem: the input, not Customer.io
+    except ConnectionConfigError as exc:
+        problems = _from("connection", exc.problems or [Problem("$", exc.headline)])
+        return _invalid(command, "invalid connection, nothing was sent", problems)
+    except CioConnectorError as exc:  # anything else the connector refused: the input, not Customer.io
         return _invalid(command, str(exc), getattr(exc, "problems", ()))
-
-
-def _connection_problems(connector: Connector, connection: Any, allow: bool) -> list[Problem]:
-    return _from("connection", connector.validate_connection(connection, allow_custom_endpoints=allow))
 
 
 def check(
@@ -137,10 +138,9 @@ def check(
     def body() -> Outcome:
         active = connector or load_connector()
         connection = Inputs("check", stdin).load("connection", connection_file)
-        problems = _connection_problems(active, connection, allow_custom_endpoints)
-        if problems:
-            return _invalid("check", "invalid connection, nothing was sent", problems)
-        report = active.check_connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        # a malformed connection raises ConnectionConfigError with every problem (see _run); parsed once
+        parsed = active.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
+        report = active.check_connection(parsed)
         outcome = "ok" if report.ok else "refused"
         return Outcome(EXIT_OK if report.ok else EXIT_REFUSED, {"command": "check", "outcome": outcome, **report.to_dict()})
 
@@ -161,9 +161,6 @@ def options(
             known = ", ".join(with_options) or "none"
             return usage("options", f"{action}.{field} has no dynamic options; fields with options: {known}")
         connection = Inputs("options", stdin).load("connection", connection_file)
-        problems = _connection_problems(active, connection, allow_custom_endpoints)
-        if problems:
-            return _invalid("options", "invalid connection, nothing was sent", problems)
         found = active.options(action, field, connection, allow_custom_endpoints=allow_custom_endpoints)
         return Outcome(EXIT_OK, {"command": "options", "outcome": "ok", "action": action, "field": field, "options": found})
 
@@ -183,12 +180,7 @@ def execute(
         config = inputs.load("config", config_file)
         connection = inputs.load("connection", connection_file)
         record = inputs.load("record", record_file)
-        problems = [
-            *_from("config", active.validate(action, config, record=record)),
-            *_connection_problems(active, connection, allow_custom_endpoints),
-        ]
-        if problems:
-            return _invalid("execute", f"invalid input for {action}, nothing was sent", problems)
+        # one check, config and connection together, then the request built once (InputError: see _run)
         result = active.execute(
             action, config, connection, record=record, dry_run=dry_run, allow_custom_endpoints=allow_custom_endpoints
         )

@@ -23,7 +23,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..client.http import AsyncCioClient, RetryPolicy
+from ..client.connection import Connection
+from ..client.http import RetryPolicy
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -84,6 +85,14 @@ def _problems(problems: Iterable[Problem], under: str) -> list[ProblemBody]:
     return [ProblemBody(path=under + p.path[1:], message=p.message, label=p.label, code=p.code) for p in problems]
 
 
+def _placed(problems: Iterable[Problem]) -> list[ProblemBody]:
+    """Problems of a call, each under its place in the body: the connection's, or the config's."""
+    return [
+        *_problems((p for p in problems if p.source != "connection"), CONFIG),
+        *_problems((p for p in problems if p.source == "connection"), CONNECTION),
+    ]
+
+
 def _sentence(headline: str, problems: list[ProblemBody]) -> str:
     details = "; ".join(f"{p.label or p.path}: {p.message}" for p in problems)
     return f"{headline}: {details}" if details else headline
@@ -122,25 +131,22 @@ class _Routes:
             connector.client_options = {**connector.client_options, "retry": retry}
         self.manifest = cargo_manifest(connector)
 
-    def _client(self, connection: Mapping[str, Any]) -> AsyncCioClient:
-        """The kept client of a connection, with the host's retry policy (call after the connection is validated)."""
-        return self.connector.aclient_for(self.connector.connection(dict(connection), allow_custom_endpoints=self.allow))
+    def _connection(self, config: Mapping[str, Any]) -> Connection:
+        """The body's connection, parsed once (``ConnectionConfigError`` listing every problem)."""
+        return self.connector.connection(dict(config), allow_custom_endpoints=self.allow)
 
     def health(self) -> Health:
         m = self.connector.manifest
         return Health(status="ok", connector=m.id, version=m.version, actions=len(self.connector.actions))
 
-    def _connection_problems(self, config: Mapping[str, Any]) -> list[ProblemBody]:
-        return _problems(self.connector.validate_connection(dict(config), allow_custom_endpoints=self.allow), CONNECTION)
-
     async def authenticate(self, payload: AuthenticatePayload) -> AuthenticateResult:
         """Every credential and the region, each failure named; a malformed connection is an error outcome too."""
-        problems = self._connection_problems(payload.connector.config)
-        if problems:
-            return _unauthenticated(_sentence("invalid connection", problems))
-        connection = dict(payload.connector.config)
-        client = self._client(connection)
-        report = await self.connector.acheck_connection(connection, client=client, allow_custom_endpoints=self.allow)
+        try:
+            connection = self._connection(payload.connector.config)
+        except ConnectionConfigError as exc:
+            return _unauthenticated(_sentence("invalid connection", _problems(exc.problems, CONNECTION)))
+        client = self.connector.aclient_for(connection)  # the kept client, with the host's retry policy
+        report = await self.connector.acheck_connection(connection, client=client)
         if report.ok:
             return AuthenticateResult(outcome="success")
         return _unauthenticated("; ".join(check.message for check in report.checks if not check.ok))
@@ -153,14 +159,12 @@ class _Routes:
                 raise HostError(404, f"unknown autocomplete {payload.slug!r}; known: {', '.join(known)}")
             problem = ProblemBody(path="$.params", message=f"no field uses these params; known: {', '.join(known)}")
             raise _invalid("invalid autocomplete params", [problem])
-        problems = self._connection_problems(payload.connector.config)
-        if problems:
-            raise _invalid("invalid connection", problems)
         try:
-            connection = dict(payload.connector.config)
-            options = await self.connector.aoptions(
-                target.action, target.field, connection, client=self._client(connection), allow_custom_endpoints=self.allow
-            )
+            connection = self._connection(payload.connector.config)
+        except ConnectionConfigError as exc:
+            raise _invalid("invalid connection", _problems(exc.problems, CONNECTION)) from None
+        try:
+            options = await self.connector.aoptions(target.action, target.field, connection)
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
             raise _from_api(exc) from None
         return AutocompleteResult(results=[AutocompleteResultItem(label=o["label"], value=str(o["value"])) for o in options])
@@ -170,19 +174,16 @@ class _Routes:
             raise HostError(404, f"unknown action {slug!r}; known actions: {', '.join(self.connector.actions)}")
         config = coerce_config(self.connector, slug, payload.config)
         connection = dict(payload.connector.config)
-        dry = payload.isDryExecution
-        try:
-            client = None if dry else self._client(connection)
+        try:  # checked once, inside aexecute: config and connection together, the request built once
             result = await self.connector.aexecute(
-                slug, config, connection, dry_run=dry, client=client, allow_custom_endpoints=self.allow
+                slug, config, connection, dry_run=payload.isDryExecution, allow_custom_endpoints=self.allow
             )
         except (ApiError, AuthenticationError, RegionMismatchError) as exc:
             raise _from_api(exc) from None
         except (InputError, ConnectionConfigError) as exc:
-            # The happy path validates once (inside aexecute); a failure lists config and connection together.
-            problems = [*_problems(self.connector.validate(slug, config), CONFIG), *self._connection_problems(connection)]
-            under = CONNECTION if isinstance(exc, ConnectionConfigError) else CONFIG
-            raise _invalid(f"invalid input for {slug}, nothing was sent", problems or _problems(exc.problems, under)) from None
+            # a connection httpx could not write has no field to blame: its headline says why
+            problems = _placed(exc.problems) or _problems([Problem("$", exc.headline)], CONNECTION)
+            raise _invalid(f"invalid input for {slug}, nothing was sent", problems) from None
         title = self.connector.actions[slug].manifest.title
         request = result.request
         if result.dry_run:

@@ -73,10 +73,16 @@ class ActionPlan:
             if not static and not locations:
                 inputs, static = action.check(config, _EMPTY_RECORD)
                 self._constant = None if static else inputs
+        #: The request built to check a constant config's size, handed to the first build: a host
+        #: sending one constant config (Cargo evaluates its own expressions) builds it once.
+        self._spare: list[ApiRequest] = []
         if self._constant is not None:
-            static = action.size_problems(action.handler(self._constant))
+            first = action.handler(self._constant)
+            static = action.size_problems(first)
             if static:
                 self._constant = None
+            else:
+                self._spare.append(first)
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
         parents = {slot.location[:i] for slot in self._slots for i in range(1, len(slot.location))}
         self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
@@ -145,7 +151,10 @@ class ActionPlan:
 
     def _build(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
         if self._constant is not None:
-            request = self.action.handler(self._constant)
+            try:
+                return self._spare.pop(), []  # list.pop is atomic: no two threads get the same request
+            except IndexError:
+                request = self.action.handler(self._constant)
             if request.size_problem() is None:
                 return request, []
             return self._explain(ctx)

@@ -113,3 +113,40 @@ def test_a_broken_records_file_stops_the_run_after_settling_what_was_read(files,
     assert (summary["read"], summary["delivered"], summary["failed"]) == (2, 2, 0)
     assert "people.jsonl:3: not JSON" in summary["aborted"]
     assert len(sandbox.state.people()) == 2
+
+
+def test_a_bad_config_and_a_bad_connection_are_reported_together_before_anything_is_sent(files, sandbox, capsys):
+    (files / "config.yaml").write_text("matching_field: phone\n")
+    connection = {**connection_for(sandbox), "region": "mars"}
+    (files / "connection.json").write_text(json.dumps(connection))
+    records = files / "people.jsonl"
+    records.write_text('{"email": "a@example.com", "plan": "pro"}\n')
+    assert main(args(files, records, "--summary-json", str(files / "s.json"))) == 2
+    err = capsys.readouterr().err
+    assert "invalid input for upsert_customer, nothing was sent" in err
+    for line in ("config: $.matching_field", "config: $.matching_value", "connection: $.region"):
+        assert f"  - {line}: " in err, err
+    assert connection["track_api_key"] not in err
+    assert not (files / "s.json").exists()  # the run never started
+    assert sandbox.controls.requests() == []
+
+
+def test_a_bad_connection_alone_stops_the_run_before_the_records_are_read(files, sandbox, capsys):
+    (files / "connection.json").write_text(json.dumps({**connection_for(sandbox), "site_id": ""}))
+    assert main(args(files, files / "no-such-records.jsonl")) == 2  # checked before the records file is opened
+    err = capsys.readouterr().err
+    assert "connection: $.site_id: " in err and "no-such-records" not in err
+    assert sandbox.controls.requests() == []
+
+
+@pytest.mark.parametrize(("content", "says"), [(None, "not a regular file"), ("a: [1", "not YAML or JSON"),
+                                               ("a: 1\na: 2\n", "duplicate key")])
+def test_config_and_connection_files_are_read_safely(files, capsys, content, says):
+    config = files / "config.yaml"
+    if content is None:
+        config.unlink()
+        config.mkdir()  # a directory where the file should be
+    else:
+        config.write_text(content)
+    assert main(args(files, files / "people.jsonl")) == 2
+    assert says in capsys.readouterr().err

@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
 import httpx
 import pytest
 
+from cio_connector import load_connector
 from cio_connector.cli import main
+from cio_connector.host import protocol
 
 from .conftest import CONFIGS, EMAIL, connection_for, sent
 
@@ -231,3 +234,46 @@ def test_spec_is_one_document_with_everything_a_host_needs(capsys, connector):
         "2": "usage: unknown command, action, field or option",
         "3": "Customer.io refused or failed",
     }
+
+
+@pytest.mark.parametrize("with_record", [True, False])
+def test_execute_builds_one_request_on_the_happy_path(files, sandbox, with_record):
+    connector = load_connector()
+    upsert = connector.actions["upsert_customer"]
+    built = []
+
+    def counting(inputs):
+        built.append(upsert.handler(inputs))
+        return built[-1]
+
+    connector.actions = {**connector.actions, "upsert_customer": dataclasses.replace(upsert, handler=counting)}
+    config = {"matching_field": "email", "matching_value": "{{ record.email }}"} if with_record else CONFIGS["upsert_customer"]
+    record = files("record", {"email": EMAIL}) if with_record else None
+    outcome = protocol.execute(
+        "upsert_customer", files("config", config), files.connection, record_file=record, connector=connector
+    )
+    assert (outcome.code, outcome.document["outcome"]) == (0, "executed")
+    assert len(built) == 1 and len(sent(sandbox)) == 1
+
+
+def test_execute_with_a_bad_record_and_a_bad_connection_lists_both(capsys, files, sandbox):
+    config = files("config", {"matching_field": "email", "matching_value": "{{ record.email }}"})
+    record = files("record", {"email": "not-an-email"})
+    connection = files("conn", {**connection_for(sandbox), "site_id": ""})
+    code, doc, _ = run(
+        capsys, "execute", "upsert_customer", "--config", config, "--connection", connection, "--record", record
+    )
+    assert (code, doc["outcome"]) == (1, "invalid")
+    assert doc["message"] == "invalid input for action 'upsert_customer', nothing was sent"
+    assert {(p["source"], p["path"]) for p in doc["problems"]} == {("config", "$.matching_value"), ("connection", "$.site_id")}
+    assert sent(sandbox) == []
+
+
+def test_execute_with_only_a_bad_connection_exits_1_with_its_source(capsys, files, sandbox):
+    connection = files("conn", {**connection_for(sandbox), "region": "mars"})
+    code, doc, _ = run(
+        capsys, "execute", "upsert_customer", "--config", files("c", CONFIGS["upsert_customer"]), "--connection", connection
+    )
+    assert (code, doc["outcome"], doc["message"]) == (1, "invalid", "invalid connection, nothing was sent")
+    assert [(p["source"], p["path"]) for p in doc["problems"]] == [("connection", "$.region")]
+    assert sent(sandbox) == []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import httpx
 import pytest
 from fastapi import APIRouter, Request
 
+from cio_connector import load_connector
 from cio_connector.host.server import create_app
 
 from .conftest import CONFIGS, EMAIL, AsgiClient, connection_for, envelope, sent
@@ -326,3 +328,78 @@ def test_a_template_left_in_a_config_is_a_400_not_a_send(client, sandbox, connec
     assert answer.status_code == 400
     assert [p["path"] for p in answer.json()["problems"]] == ["$.config.matching_value"]
     assert sent(sandbox) == []
+
+
+# -- one check per call ----------------------------------------------------------------------------
+
+
+def counted(connector, monkeypatch, action: str) -> dict[str, int]:
+    """Count, on this connector, connection parses, handler builds, and any separate re-validation."""
+    counts = {"connection": 0, "built": 0, "validate": 0}
+    parse = connector.connection
+    chosen = connector.actions[action]
+
+    def connection(*args, **kwargs):
+        counts["connection"] += 1
+        return parse(*args, **kwargs)
+
+    def handler(inputs):
+        counts["built"] += 1
+        return chosen.handler(inputs)
+
+    def revalidate(*args, **kwargs):
+        counts["validate"] += 1
+        return []
+
+    monkeypatch.setattr(connector, "connection", connection)
+    monkeypatch.setattr(connector, "validate", revalidate)
+    monkeypatch.setattr(connector, "validate_connection", revalidate)
+    monkeypatch.setattr(connector, "actions", {**connector.actions, action: dataclasses.replace(chosen, handler=handler)})
+    return counts
+
+
+def test_execute_parses_the_connection_once_and_builds_the_request_once(sandbox, connection, monkeypatch):
+    connector = load_connector()
+    counts = counted(connector, monkeypatch, "upsert_customer")
+    answer = AsgiClient(create_app(connector)).post(
+        "/actions/upsert_customer/execute", json=envelope(connection, config=CONFIGS["upsert_customer"])
+    )
+    assert answer.status_code == 200, answer.text
+    assert counts == {"connection": 1, "built": 1, "validate": 0}
+    assert len(sent(sandbox)) == 1
+
+
+def test_a_failed_execute_is_not_validated_a_second_time(sandbox, connection, monkeypatch):
+    connector = load_connector()
+    counts = counted(connector, monkeypatch, "add_customer_to_segment")
+    config = {"matching_field": "email", "matching_value": "not-an-email", "segment": "0"}
+    answer = AsgiClient(create_app(connector)).post(
+        "/actions/add_customer_to_segment/execute", json=envelope({**connection, "region": "mars"}, config=config)
+    )
+    assert answer.status_code == 400
+    assert {p["path"] for p in answer.json()["problems"]} == {
+        "$.config.matching_value",
+        "$.config.segment",
+        "$.connector.config.region",
+    }
+    assert counts == {"connection": 1, "built": 0, "validate": 0}
+    assert sent(sandbox) == []
+
+
+def test_a_connection_error_without_a_field_is_a_400_at_the_connection_saying_why(connection, monkeypatch):
+    # what the client raises for a request httpx refuses to write: a headline, no field to blame
+    from cio_connector import ConnectionConfigError
+
+    connector = load_connector()
+
+    async def refuse(*args, **kwargs):
+        raise ConnectionConfigError(headline="the Track API request could not be written")
+
+    monkeypatch.setattr(connector, "aexecute", refuse)
+    answer = AsgiClient(create_app(connector)).post(
+        "/actions/upsert_customer/execute", json=envelope(connection, config=CONFIGS["upsert_customer"])
+    )
+    assert answer.status_code == 400
+    assert answer.json()["problems"] == [
+        {"path": "$.connector.config", "message": "the Track API request could not be written"}
+    ]
