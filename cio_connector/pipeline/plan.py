@@ -10,7 +10,6 @@ and the same request, byte for byte (tests/core/test_plan_differential.py).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,9 +19,11 @@ from ..declarative.fastcheck import specialize_fast_check
 from ..declarative.fieldcheck import split_fast_check
 from ..declarative.jsonsafe import normalize
 from ..declarative.models import Field
+from ..declarative.staticcheck import static_fast_check
 from ..errors import InputError, Problem
 from .codegen import compile_fill
 from .fields import check_config, fit_value, json_problems
+from .template_text import MAX_CONFIG_SOURCE, MAX_TEMPLATE_SOURCE, record_path, template_locations
 
 if TYPE_CHECKING:
     from .action import Action
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ActionPlan"]
 
-# "{{ record.a.b }}": read straight from a dict record, as jinja2 would (see ``_lookup``).
-_RECORD_PATH = re.compile(r"^\{\{\s*record((?:\.[A-Za-z][A-Za-z0-9_]*)+)\s*\}\}$")
 _EMPTY_RECORD: dict[str, Any] = {"record": {}}
 
 
@@ -53,9 +52,6 @@ class ActionPlan:
     """
 
     def __init__(self, action: Action, config: Any) -> None:
-        from .templating import budget, render_value, template_locations  # jinja2 on first use
-
-        self._render, self._budget = render_value, budget
         self.action = action
         self.config = config
         self._fast = action.fast_check
@@ -68,6 +64,8 @@ class ActionPlan:
         if concrete and not unsafe and not locations and self._fast is not None and self._fast(self._template):
             static: list[Problem] = []  # what a host sends after evaluating its own expressions
             self._constant = self._template
+        elif concrete and not unsafe and self._checks_without_jsonschema(locations):
+            static = []  # record reads only, and the compiled validator finds nothing else wrong
         else:
             _, static = check_config(action.checker, action.tree, config, None)
             if not static and not locations:
@@ -188,12 +186,25 @@ class ActionPlan:
         slots = [(slot.location, slot.record_path or (), slot.field) for slot in self._slots]
         return compile_fill(self._template, slots, fit_value, json_problems)
 
+    def _checks_without_jsonschema(self, locations: tuple[tuple[PathPart, ...], ...]) -> bool:
+        """Whether the config is sure to have no problem before a record, judged without jinja2 or
+        python-jsonschema: every template reads a record path (its syntax is sure), within the
+        template size limits, and the compiled validator, blind to the templated values, says yes."""
+        if not locations or self._fast is None:
+            return False
+        texts = [_get(self._template, at) for at in locations]
+        if sum(map(len, texts)) > MAX_CONFIG_SOURCE or any(len(t) > MAX_TEMPLATE_SOURCE for t in texts):
+            return False
+        if any(record_path(text) is None for text in texts):
+            return False
+        check = static_fast_check(self.action.schema, locations)
+        return check is not None and check(self._template)
+
     def _slot(self, at: tuple[PathPart, ...]) -> _Slot:
         text = _get(self._template, at)
-        match = _RECORD_PATH.match(text)
         tree = self.action.tree
         field = tree.field_at(at) if tree.is_field_path(at) else None
-        path = tuple(match.group(1)[1:].split(".")) if match else None
+        path = record_path(text)
         if path is not None and any(hasattr(dict, part) for part in path):
             path = None  # ``record.items`` is the dict's method to jinja2: let jinja2 read it
         return _Slot(at, text, path, field)
@@ -214,10 +225,12 @@ class ActionPlan:
             elif not self._take(slot, value, values):
                 return None
         if rendered:
-            with self._budget():  # one template budget per record, as the full path spends it
+            from .templating import budget, render_value  # jinja2: only templates that are not record reads
+
+            with budget():  # one template budget per record, as the full path spends it
                 for slot in rendered:
                     try:
-                        value = self._render(slot.text, ctx)
+                        value = render_value(slot.text, ctx)
                     except Exception:
                         return None
                     if not self._take(slot, value, values):
