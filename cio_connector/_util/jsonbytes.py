@@ -39,7 +39,8 @@ def _orjson() -> Callable[[Any], bytes] | None:
     return lambda value: dumps(value, option=option)
 
 
-_FAST = _orjson()
+_UNLOADED: Any = object()
+_FAST: Any = _UNLOADED  # orjson is imported with the first body encoded: loading the connector needs none
 # Where orjson's bytes may differ from the stdlib's, they are encoded again by the stdlib: a float
 # under 1e-4 (orjson writes 0.00005 and 1e-7, Python 5e-05 and 1e-07) and NaN or Infinity (orjson
 # writes null, which JSON would then carry silently). The test is on the output, so it can only
@@ -56,6 +57,9 @@ def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
     Raises ``TypeError`` for a value JSON cannot carry and ``ValueError`` for NaN (unless allowed),
     a cycle, or nesting too deep to encode.
     """
+    global _FAST
+    if _FAST is _UNLOADED:
+        _FAST = _orjson()
     if _FAST is not None:
         try:
             encoded = _FAST(value)
