@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -45,7 +44,6 @@ _FAST: Any = _UNLOADED  # orjson is imported with the first body encoded: loadin
 # under 1e-4 (orjson writes 0.00005 and 1e-7, Python 5e-05 and 1e-07) and NaN or Infinity (orjson
 # writes null, which JSON would then carry silently). The test is on the output, so it can only
 # send more values to the stdlib than needed (a text holding "e-" or "null"), never fewer.
-_DOUBT = re.compile(rb"e-|\.0000|null")
 
 
 def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
@@ -66,7 +64,7 @@ def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
         except TypeError:  # orjson.JSONEncodeError: a non-text key, a huge int, a cycle, a subclass...
             pass
         else:
-            if _DOUBT.search(encoded) is None:
+            if b"e-" not in encoded and b".0000" not in encoded and b"null" not in encoded:
                 return encoded
     try:
         return (_COMPACT if allow_nan else _COMPACT_STRICT)(value).encode()

@@ -69,14 +69,21 @@ def _fast_check(schema: Mapping[str, Any], compile_extra: Callable[[Any], _Check
         return None
     if is_valid is None:
         return None
+    # Only x- keywords and notes: nothing for the compiled validator to judge, so no call into it.
+    trivial = all(keyword.startswith("x-") or keyword in _NOTES for keyword in schema)
 
     def check(instance: Any) -> bool:
         try:
-            return is_valid(instance) and (extra is None or extra(instance))
+            return (trivial or is_valid(instance)) and (extra is None or extra(instance))
         except Exception:  # values the engine cannot take (huge ints, surrogates): explain slowly
             return False
 
     return check
+
+
+# Keywords that judge nothing (x- keywords are ours: compiled into ``extra``).
+_NOTES = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
+                    "readOnly", "writeOnly"})
 
 
 def _compile(schema: Any, skip: frozenset[str] = frozenset()) -> _Check | None:

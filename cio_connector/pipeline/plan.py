@@ -89,9 +89,8 @@ class ActionPlan:
             # Each record's verdict, narrowed to what changes per record: field by field when the
             # schema splits so, else the whole check with the constant fields' x- keywords decided.
             heads = {slot.location[0] for slot in self._slots}
-            templated = frozenset(key for key in self._template if key in heads)
             constant = frozenset(key for key in self._template if key not in heads)
-            self._fast = (split_fast_check(action.schema, self._template, templated)
+            self._fast = (split_fast_check(action.schema, self._template, [slot.location for slot in self._slots])
                           or specialize_fast_check(action.schema, self._template, constant) or self._fast)
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
