@@ -74,6 +74,38 @@ def side_by_side(count: int, direct: Call, hosted: Call, rounds: int = 5) -> tup
     return done / spent[0], done / spent[1]
 
 
+# A trivial FastAPI route on uvicorn, as the host server runs (one worker, no access log): the
+# floor a server hop costs, to set a dry-run execute beside.
+TRIVIAL = """
+import socket, sys, uvicorn
+from fastapi import FastAPI
+app = FastAPI()
+
+@app.post("/echo")
+async def echo(body: dict) -> dict:
+    return {"ok": True, "keys": len(body)}
+
+listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP: asyncio sets NODELAY
+listener.bind(("127.0.0.1", 0)); listener.listen(128)
+print(f"listening on http://127.0.0.1:{listener.getsockname()[1]}", flush=True)
+uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[listener])
+"""
+
+
+@contextmanager
+def trivial_server() -> Iterator[str]:
+    process = subprocess.Popen([sys.executable, "-c", TRIVIAL], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    try:
+        found = re.search(r"listening on (http://\S+)", process.stdout.readline())
+        if not found:
+            raise RuntimeError("the trivial FastAPI server did not start")
+        yield found.group(1)
+    finally:
+        process.kill()
+        process.wait()
+
+
 def concurrent_sends(hosts: dict[str, str], payload: Callable[[int], dict], count: int, in_flight: int) -> None:
     """Sent executes, ``in_flight`` at a time, against each server in alternating rounds: requests/s and p99."""
     import asyncio
@@ -153,6 +185,11 @@ def main() -> None:
             def hosted(dry: bool) -> Callable[[int], object]:
                 return lambda i: http.post("/actions/upsert_customer/execute", json=body(i, dry)).raise_for_status()
 
+            with trivial_server() as trivial, httpx.Client(base_url=trivial, timeout=30) as plain:
+                echo = lambda i: plain.post("/echo", json=body(i, True)).raise_for_status()  # noqa: E731
+                floor, dry = side_by_side(count, echo, hosted(True))
+            print(f"dry-run execute through serve: {dry:.0f}/s against a trivial FastAPI route's {floor:.0f}/s:"
+                  f" {dry / floor:.2f}x (target 0.7x)")
             rows = [
                 ("dry run", *side_by_side(count, direct_dry, hosted(True))),
                 ("sent to the sandbox", *side_by_side(count, direct_send, hosted(False))),
