@@ -6,11 +6,11 @@ import json
 
 import httpx
 import pytest
-from contract.track_spec import validate_track_request
 
 from cio_connector import CioClient, InputError, RetryableApiError
 from cio_connector.client.http import RetryPolicy
 
+from ..contract.track_spec import validate_track_request
 from .conftest import ACTIONS, CONFIGS, EMAIL, ULID
 
 HOSTS = {"us": "https://track.customer.io", "eu": "https://track-eu.customer.io"}

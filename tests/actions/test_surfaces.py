@@ -95,9 +95,9 @@ def envelope(connection: dict, **body) -> dict:
     return {"connector": {"uuid": "c-1", "workspaceUuid": "w-1", "config": connection}, **body}
 
 
-@pytest.fixture(scope="module")
-def host(connector) -> AsgiClient:
-    return AsgiClient(create_app(connector, retry=RetryPolicy(max_retries=0)))
+@pytest.fixture
+def host(connector, us_sandbox) -> AsgiClient:
+    return AsgiClient(create_app(connector, retry=RetryPolicy(max_retries=0), allowed_endpoints=[us_sandbox.url]))
 
 
 def test_through_the_host_server(host, us_sandbox):

@@ -1,4 +1,4 @@
-"""The README's MCP example runs as written and prints what the README shows."""
+"""The MCP guide's example (docs/mcp.md) runs as written and prints what the guide shows."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-SECTION = README.read_text().split("## Agents: every action as an MCP tool", 1)[1].split("\n## ", 1)[0]
+README = Path(__file__).resolve().parents[2] / "docs" / "mcp.md"
+SECTION = README.read_text().split("# Agents: every action as an MCP tool", 1)[1].split("\n## ", 1)[0]
 
 
 @pytest.mark.slow

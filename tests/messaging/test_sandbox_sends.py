@@ -6,10 +6,11 @@ import time
 
 import httpx
 import pytest
-from contract.app_spec import validate_app_response
-from sandbox.conftest import APP_HEADERS, HTTP
 
 from cio_connector.sandbox import SandboxServer
+
+from ..contract.app_spec import validate_app_response
+from ..sandbox.conftest import APP_HEADERS, HTTP
 
 DAY = 86_400
 EMAIL = {"transactional_message_id": 1, "to": "ada@example.com", "identifiers": {"email": "ada@example.com"}}

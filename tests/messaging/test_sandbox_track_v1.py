@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from contract.track_spec import validate_track_request
-from sandbox.conftest import HTTP
 
 from cio_connector.sandbox import SandboxServer
+
+from ..contract.track_spec import validate_track_request
+from ..sandbox.conftest import HTTP
 
 ULID = "01HZY5Q7W9X2B3C4D5E6F7G8H9"
 
