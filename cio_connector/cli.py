@@ -44,7 +44,8 @@ def _schemas(args: argparse.Namespace) -> int:
             "pass --out DIR to write the schemas there"
         )
     connector = load_connector()
-    files = {**meta_schema_texts(), **render_schemas(connector.manifest, [a.manifest for a in connector.actions.values()])}
+    actions = [a.manifest for a in connector.actions.values()]
+    files = {**meta_schema_texts(), **render_schemas(connector.manifest, actions, root=bundle_root())}
     folder = Path(args.out) if args.out else bundle_root() / "schemas"
     if args.check:
         stale = [name for name, text in files.items() if not (folder / name).is_file() or (folder / name).read_text() != text]

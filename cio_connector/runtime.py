@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ._util.lru import Lru
 from .client.connection import Connection, ConnectionParser
 from .client.options import OptionsCache
 from .client.pool import ClientPool, http_module, require_client
-from .declarative.manifest import ConnectorManifest, DynamicOptions
+from .declarative.models import ConnectorManifest, DynamicOptions
 from .errors import ConnectionConfigError, InputError, Problem
 from .pipeline.action import Action
 from .pipeline.plan import ActionPlan
@@ -413,7 +413,7 @@ class Connector:
                 action=action,
             )
         conn = self.connection(connection, allow_custom_endpoints=allow_custom_endpoints)
-        return field.options, conn, (*conn.cache_key(), field.options.model_dump_json())
+        return field.options, conn, (*conn.cache_key(), json.dumps(asdict(field.options), sort_keys=True))
 
 
 def _result(action: str, described: Mapping[str, Any], response: ApiResponse) -> ActionResult:

@@ -26,12 +26,46 @@ _COMPACT = _encoder(True)
 _COMPACT_STRICT = _encoder(False)
 
 
+def _orjson() -> Callable[[Any], bytes] | None:
+    """orjson's encoder set to refuse what the stdlib would write differently (subclasses of str,
+    int, dict and list; dataclasses; dates): those go to ``default``, which it has none of."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a declared dependency; the stdlib alone gives the same bytes
+        return None
+    option = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    dumps = orjson.dumps
+    return lambda value: dumps(value, option=option)
+
+
+_UNLOADED: Any = object()
+_FAST: Any = _UNLOADED  # orjson is imported with the first body encoded: loading the connector needs none
+# Where orjson's bytes may differ from the stdlib's, they are encoded again by the stdlib: a float
+# under 1e-4 (orjson writes 0.00005 and 1e-7, Python 5e-05 and 1e-07) and NaN or Infinity (orjson
+# writes null, which JSON would then carry silently). The test is on the output, so it can only
+# send more values to the stdlib than needed (a text holding "e-" or "null"), never fewer.
+
+
 def compact_json(value: Any, *, allow_nan: bool = True) -> bytes:
     """``value`` as compact UTF-8 JSON (no spaces, non-ASCII kept): the wire form of a body.
 
+    The bytes are the stdlib's (``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``);
+    orjson writes them about ten times faster whenever its output is provably the same. (orjson
+    also writes an Enum member or a UUID, which the stdlib refuses; no handler puts one in a body.)
     Raises ``TypeError`` for a value JSON cannot carry and ``ValueError`` for NaN (unless allowed),
     a cycle, or nesting too deep to encode.
     """
+    global _FAST
+    if _FAST is _UNLOADED:
+        _FAST = _orjson()
+    if _FAST is not None:
+        try:
+            encoded = _FAST(value)
+        except TypeError:  # orjson.JSONEncodeError: a non-text key, a huge int, a cycle, a subclass...
+            pass
+        else:
+            if b"e-" not in encoded and b".0000" not in encoded and b"null" not in encoded:
+                return encoded
     try:
         return (_COMPACT if allow_nan else _COMPACT_STRICT)(value).encode()
     except RecursionError:

@@ -8,23 +8,47 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Iterable
 from typing import Any
 
-__all__ = ["IDLE", "intake"]
+__all__ = ["IDLE", "YIELD_EVERY", "intake"]
 
 #: Yielded when no record arrived for a while, so the engine can flush batches that waited long enough.
 IDLE = object()
+#: Records handed over between two turns of the event loop: launched batches get written while
+#: the next ones are read and built, instead of waiting until every send slot is taken.
+YIELD_EVERY = 64
 _END = object()
+
+
+def reads_without_blocking(records: Any) -> bool:
+    """Whether iterating ``records`` never waits on anyone: a list, or a reader of a regular file
+    (one that says so with ``regular``). A pipe, a socket or a host's generator may wait."""
+    return isinstance(records, (list, tuple)) or getattr(records, "regular", False) is True
 
 
 async def intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: float) -> AsyncGenerator[Any, None]:
     """Records one by one, with ``IDLE`` whenever none arrived for ``idle`` seconds.
 
-    A sync iterable is read on a helper thread into a deque (appends and pops are atomic, so the
-    hand-off costs no lock per record); the reader pauses while ``size`` records wait.
+    A list or a regular file is read right here, in the loop, with a turn of the loop every
+    ``YIELD_EVERY`` records. Any other sync iterable is read on a helper thread into a deque
+    (appends and pops are atomic, so the hand-off costs no lock per record); the reader pauses
+    while ``size`` records wait.
     """
     if isinstance(records, AsyncIterable):
         async for record in records:
             yield record
         return
+    if reads_without_blocking(records):
+        count = 0
+        for record in records:
+            yield record
+            count += 1
+            if count % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        return
+    async for item in _threaded(records, size, idle):
+        yield item
+
+
+async def _threaded(records: Iterable[Any], size: int, idle: float) -> AsyncGenerator[Any, None]:
     waiting: deque[Any] = deque()
     arrived, room, stop = threading.Event(), threading.Event(), threading.Event()
     room.set()
@@ -33,7 +57,8 @@ async def intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: f
         try:
             for record in records:
                 waiting.append(record)
-                arrived.set()
+                if not arrived.is_set():  # setting a set Event still takes its lock: skip it
+                    arrived.set()
                 while len(waiting) >= size and not stop.is_set():
                     room.clear()
                     if len(waiting) >= size:
@@ -47,6 +72,7 @@ async def intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: f
 
     threading.Thread(target=produce, name="cio-bulk-reader", daemon=True).start()
     loop = asyncio.get_running_loop()
+    count = 0
     try:
         while True:
             try:
@@ -63,6 +89,9 @@ async def intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: f
             if len(waiting) < size // 2:
                 room.set()
             yield item
+            count += 1
+            if count % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
     finally:
         stop.set()
         room.set()

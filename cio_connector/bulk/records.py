@@ -49,6 +49,8 @@ class RecordFile:
     """Records from ``source`` (a path, or ``-`` for stdin), in the format its suffix names or its first byte shows.
 
     ``total_bytes`` (None for a pipe) and ``consumed_bytes`` let a caller show progress and an ETA.
+    ``regular`` says reading never waits on a writer (a regular file): the engine then reads it in
+    its event loop, without a helper thread.
     """
 
     def __init__(self, source: str | Path, *, format: Format | None = None, stdin: IO[bytes] | None = None,
@@ -60,9 +62,11 @@ class RecordFile:
             # locks, so the interpreter can still exit (Ctrl-C) while the pipe is open and quiet.
             raw: IO[bytes] = stdin if stdin is not None else open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
             self.total_bytes: int | None = None
+            self.regular = False
         else:
             raw = open_regular(self.name, option=option)  # a device or FIFO is refused, not read forever
             self.total_bytes = os.fstat(raw.fileno()).st_size
+            self.regular = True  # open_regular refuses anything else
         self._raw = raw
         self._counting = _Counting(raw)
         self._stream = io.BufferedReader(self._counting, _CHUNK)

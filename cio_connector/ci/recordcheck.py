@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._util.jsonpath import PathPart
 from .._util.suggest import did_you_mean
-from .._util.yamlsource import PathPart
 from ..pipeline.templating import template_locations
 from .records import RecordSchema, Reference, describe_types, reference_text, schema_types, template_use
 

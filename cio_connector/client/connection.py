@@ -10,7 +10,9 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..declarative.manifest import ConnectorManifest
+from ..declarative.fastcheck import compile_fast_check
+from ..declarative.jsonsafe import normalize
+from ..declarative.models import ConnectorManifest
 from ..errors import ConnectionConfigError, Problem
 from ..facts import REGIONS
 from ..pipeline.fields import FieldTree, check_config
@@ -105,8 +107,15 @@ class ConnectionParser:
 
         return SchemaChecker(self.schema, label_for=self.tree.label_for, is_secret=self.tree.is_secret)
 
+    @cached_property
+    def fast_check(self) -> Any:
+        """The compiled yes/no validator: a valid connection never imports python-jsonschema."""
+        return compile_fast_check(self.schema)
+
     def problems(self, data: Any, *, allow_custom_endpoints: bool = False) -> list[Problem]:
-        _, problems = check_config(self.checker, self.tree, data, None, templates=False)
+        problems: list[Problem] = []
+        if not self._surely_valid(data):
+            _, problems = check_config(self.checker, self.tree, data, None, templates=False)
         if problems or not isinstance(data, Mapping):
             return problems
         endpoints = data.get("endpoints") or {}
@@ -124,6 +133,12 @@ class ConnectionParser:
                     )
                 )
         return problems
+
+    def _surely_valid(self, data: Any) -> bool:
+        if not isinstance(data, Mapping) or self.fast_check is None:
+            return False
+        value, unsafe = normalize(data)
+        return not unsafe and bool(self.fast_check(value))
 
     def parse(self, data: Any, *, allow_custom_endpoints: bool = False) -> Connection:
         problems = self.problems(data, allow_custom_endpoints=allow_custom_endpoints)

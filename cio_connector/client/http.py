@@ -19,6 +19,7 @@ from ..pipeline.request import ApiRequest
 from .attempts import UNPACED, ApiResponse, Attempts, Delivery, Pacing, RetryPolicy
 from .connection import MASK, Connection
 from .policy import read_answer, transport_error
+from .transports import async_transport
 
 __all__ = [
     "ApiResponse",
@@ -227,6 +228,7 @@ class AsyncCioClient(_Base):
         limits: httpx.Limits = DEFAULT_LIMITS,
     ) -> None:
         super().__init__(connection, retry=retry, timeout=timeout)
+        transport = transport or async_transport(verify=verify, limits=limits)
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, verify=verify, limits=limits)
         self._sleep = sleep
 

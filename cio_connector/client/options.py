@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..declarative.manifest import DynamicOptions
+from ..declarative.models import DynamicOptions
 from ..pipeline.request import ApiRequest
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,9 @@ class ClientPool:
             weakref.WeakKeyDictionary()
         )
         self._closing: set[asyncio.Task[None]] = set()
+        self._watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def client_for(self, connection: Connection) -> CioClient:
@@ -56,6 +59,7 @@ class ClientPool:
         loop = asyncio.get_running_loop()
         evicted: list[AsyncCioClient] = []
         with self._lock:
+            new_loop = loop not in self._aclients
             clients = self._aclients.setdefault(loop, OrderedDict())
             found = clients.get(connection)
             if found is None:
@@ -63,11 +67,38 @@ class ClientPool:
                 while len(clients) > self.max_clients:
                     evicted.append(clients.popitem(last=False)[1])
             clients.move_to_end(connection)
+        if new_loop:
+            self._close_at_shutdown(loop)
         for client in evicted:  # closed in the background; held so the task is not collected mid-way
             task = loop.create_task(client.aclose())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
         return found
+
+    def _close_at_shutdown(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close this loop's clients when it shuts down, if the owner did not (``asyncio.run`` closes
+        every async generator still open, in the loop, before closing it): their connections are
+        closed, not left to the garbage collector, which aiohttp's pool would warn about."""
+        pool = weakref.ref(self)
+
+        async def close_when_shut_down() -> AsyncGenerator[None, None]:
+            try:
+                yield
+            finally:
+                owner = pool()
+                if owner is not None:
+                    with owner._lock:
+                        clients = owner._aclients.pop(loop, OrderedDict())
+                    for client in clients.values():
+                        await client.aclose()
+
+        watcher = close_when_shut_down()
+        step = watcher.asend(None)  # runs to the first yield at once: the loop now knows the generator
+        try:
+            step.send(None)
+        except StopIteration:
+            pass
+        self._watchers[loop] = watcher  # the loop holds its generators weakly
 
     @contextmanager
     def using(self, conn: Connection, client: CioClient | None, transport: httpx.BaseTransport | None) -> Iterator[CioClient]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .manifest import ActionManifest, ConnectorManifest, Field
+from .models import ActionManifest, ConnectorManifest, Field
 from .schema import action_schema, field_schema, portable_schema
 
 __all__ = ["ANNOTATIONS", "TEMPLATE", "TEMPLATE_PATTERN", "config_schema", "is_templatable"]

@@ -10,12 +10,15 @@ then always comes from the full checker, never from a guess.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .keywords import MAX_BYTES, TIMESTAMP, fits_in_bytes, size_bound, timestamp_message
 
-__all__ = ["FastCheck", "compile_fast_check"]
+__all__ = ["FastCheck", "compile_fast_check", "specialize_fast_check"]
 
 FastCheck = Callable[[Any], bool]
 _Check = Callable[[Any], bool]
@@ -34,30 +37,58 @@ class _Unsupported(Exception):
 
 def compile_fast_check(schema: Mapping[str, Any]) -> FastCheck | None:
     """A function answering "is ``instance`` valid?" exactly as the full checker would, or None."""
-    try:
-        import jsonschema_rs
-    except ImportError:  # pragma: no cover - declared dependency; a host without wheels still works
+    return _fast_check(schema, _compile)
+
+
+def specialize_fast_check(
+    schema: Mapping[str, Any], template: Mapping[str, Any], constant: frozenset[str]
+) -> FastCheck | None:
+    """``compile_fast_check`` for instances whose top-level ``constant`` keys always hold
+    ``template``'s values: their ``x-`` checks run once, here, not per record (None when one fails
+    or the schema cannot be split so; the plan then keeps the general check)."""
+    properties = schema.get("properties")
+    if not constant or not isinstance(properties, Mapping):
         return None
     try:
-        extra = _compile(schema)
-        validator = jsonschema_rs.Draft202012Validator(dict(schema), validate_formats=False)
+        for key in constant:
+            inner = _compile(properties.get(key))
+            if inner is not None and not inner(template[key]):
+                return None
+    except _Unsupported:
+        return None
+    return _fast_check(schema, lambda whole: _compile(whole, skip=constant))
+
+
+def _fast_check(schema: Mapping[str, Any], compile_extra: Callable[[Any], _Check | None]) -> FastCheck | None:
+    try:
+        extra = compile_extra(schema)
+        is_valid = _rust_is_valid(schema)
     except _Unsupported:
         return None
     except Exception:  # a schema the Rust engine refuses (an exotic pattern): the full path decides
         return None
-    is_valid = validator.is_valid
+    if is_valid is None:
+        return None
+    # Only x- keywords and notes: nothing for the compiled validator to judge, so no call into it.
+    trivial = all(keyword.startswith("x-") or keyword in _NOTES for keyword in schema)
 
     def check(instance: Any) -> bool:
         try:
-            return is_valid(instance) and (extra is None or extra(instance))
+            return (trivial or is_valid(instance)) and (extra is None or extra(instance))
         except Exception:  # values the engine cannot take (huge ints, surrogates): explain slowly
             return False
 
     return check
 
 
-def _compile(schema: Any) -> _Check | None:
-    """The ``x-`` keyword checks inside ``schema`` as one function (None when there are none)."""
+# Keywords that judge nothing (x- keywords are ours: compiled into ``extra``).
+_NOTES = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
+                    "readOnly", "writeOnly"})
+
+
+def _compile(schema: Any, skip: frozenset[str] = frozenset()) -> _Check | None:
+    """The ``x-`` keyword checks inside ``schema`` as one function (None when there are none);
+    ``skip`` names top-level properties already checked (their values never change)."""
     if not isinstance(schema, Mapping):
         return None
     if schema.get("format") == "date-time":
@@ -71,7 +102,7 @@ def _compile(schema: Any) -> _Check | None:
         checks.append(lambda value: fits_in_bytes(limit, value))
     if schema.get(TIMESTAMP):
         checks.append(lambda value: timestamp_message(value) is None)
-    checks.extend(_applicators(schema))
+    checks.extend(_applicators(schema, skip))
     return _all(checks)
 
 
@@ -155,13 +186,13 @@ def _all(checks: list[_Check]) -> _Check | None:
     return every
 
 
-def _applicators(schema: Mapping[str, Any]) -> list[_Check]:
+def _applicators(schema: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> list[_Check]:
     checks: list[_Check] = []
     for keyword, sub in schema.items():
         if keyword not in _APPLICATORS:
             continue
         if keyword == "properties":
-            props = [(key, inner) for key, prop in sub.items() if (inner := _compile(prop)) is not None]
+            props = [(key, inner) for key, prop in sub.items() if key not in skip and (inner := _compile(prop)) is not None]
             if props:
                 checks.append(_properties(props))
         elif keyword == "additionalProperties":
@@ -233,10 +264,35 @@ def _names(inner: _Check) -> _Check:
     return check
 
 
-def _conditional(condition: Mapping[str, Any], then: _Check | None, otherwise: _Check | None) -> _Check:
-    import jsonschema_rs
+# Compiled Rust validators by the schema's canonical JSON: a plan specialised per config reuses
+# its action's (compiling one costs a fraction of a millisecond). Bounded: least recent go first.
+_VALIDATORS: OrderedDict[str, Callable[[Any], bool]] = OrderedDict()
+_VALIDATORS_LOCK = threading.Lock()
 
-    holds = jsonschema_rs.Draft202012Validator(dict(condition), validate_formats=False).is_valid
+
+def _rust_is_valid(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - declared dependency; a host without wheels still works
+        return None
+    key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    with _VALIDATORS_LOCK:
+        found = _VALIDATORS.get(key)
+        if found is not None:
+            _VALIDATORS.move_to_end(key)
+            return found
+    found = jsonschema_rs.Draft202012Validator(dict(schema), validate_formats=False).is_valid
+    with _VALIDATORS_LOCK:
+        _VALIDATORS[key] = found
+        while len(_VALIDATORS) > 512:
+            _VALIDATORS.popitem(last=False)
+    return found
+
+
+def _conditional(condition: Mapping[str, Any], then: _Check | None, otherwise: _Check | None) -> _Check:
+    holds = _rust_is_valid(condition)
+    if holds is None:  # pragma: no cover - the fast path exists only with jsonschema-rs
+        raise _Unsupported("no compiled validator")
 
     def check(value: Any) -> bool:
         branch = then if holds(value) else otherwise

@@ -7,19 +7,32 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .compiled import BUNDLE_NAME, manifest_files, render_compiled, source_key
 from .config_schema import config_schema
-from .manifest import ActionManifest, ConnectorManifest
+from .models import ActionManifest, ConnectorManifest
 from .schema import action_schema, connection_schema
 
 __all__ = ["render_schemas", "write_schemas"]
 
 
-def render_schemas(connector: ConnectorManifest, actions: Iterable[ActionManifest]) -> dict[str, str]:
-    """Every generated file, relative to ``schemas/``, as the exact text to commit."""
-    files = {"connection.json": _dump(connection_schema(connector))}
+def render_schemas(
+    connector: ConnectorManifest, actions: Iterable[ActionManifest], *, root: Path | None = None
+) -> dict[str, str]:
+    """Every generated file, relative to ``schemas/``, as the exact text to commit.
+
+    With the ``root`` the manifests were read from, the compiled bundle too (keyed by their bytes).
+    """
+    actions = list(actions)
+    connection = connection_schema(connector)
+    schemas = {action.name: action_schema(connector, action) for action in actions}
+    files = {"connection.json": _dump(connection)}
     for action in actions:
-        files[f"actions/{action.name}.json"] = _dump(action_schema(connector, action))
+        files[f"actions/{action.name}.json"] = _dump(schemas[action.name])
         files[f"config/{action.name}.json"] = _dump(config_schema(connector, action))
+    if root is not None:
+        key = source_key(root, manifest_files(root))
+        if key is not None:
+            files[BUNDLE_NAME] = render_compiled(key, connector, actions, schemas, connection)
     return files
 
 

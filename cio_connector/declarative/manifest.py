@@ -1,7 +1,14 @@
-"""Manifests: YAML -> meta-schema check -> frozen, strict pydantic models (``manifest_format``), with positioned problems."""
+"""Manifests: YAML -> meta-schema check -> strict validation -> the frozen dataclasses of ``models``.
+
+The format is defined once, by the pydantic models of ``manifest_format`` (which also generate the
+meta-schemas); a manifest read from YAML is validated by them and then rebuilt as the plain
+dataclasses every other layer reads. pydantic is imported only here, and only when a manifest is
+read from YAML (authoring, lint, a stale compiled bundle): the compiled bundle loads without it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -9,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from .._util.bundle import bundle_root
 from .._util.yamlsource import Located, PathPart, UnsafeYamlError, json_path, read_yaml
 from ..errors import ManifestError, Problem
 from ..facts import REGIONS
-from .manifest_format import (
+from .models import (
     ActionManifest,
     Choice,
     ConnectorManifest,
@@ -27,6 +33,8 @@ from .manifest_format import (
     Rule,
     Then,
     When,
+    model_data,
+    model_from_data,
 )
 from .patterns import pattern_problem
 
@@ -169,9 +177,9 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
             message = f"unknown field group {item['use']!r}; known groups: {known}"
             problems.append(_problem(doc, ("fields", index, "use"), message))
             continue
-        fields.extend(f.model_dump(exclude_unset=True) for f in group.fields)
+        fields.extend(model_data(f) for f in group.fields)
         origins.extend(("fields", index, "use") for _ in group.fields)
-        rules.extend(r.model_dump(exclude_unset=True) for r in group.rules)
+        rules.extend(model_data(r) for r in group.rules)
     if problems:
         raise ManifestError(problems)
     data = {**doc.data, "fields": fields, "rules": rules, "source": source}
@@ -182,13 +190,20 @@ def load_action_manifest(path: Path, connector: ConnectorManifest, source: str |
     return action
 
 
-def _parse(model: type[BaseModel], data: dict, doc: Located, origins: Sequence[tuple[PathPart, ...]] = ()) -> Any:
+def _parse(model: type[Any], data: dict, doc: Located, origins: Sequence[tuple[PathPart, ...]] = ()) -> Any:
+    """Validate ``data`` with the format's pydantic model, then rebuild it as the dataclass ``model``."""
+    from pydantic import ValidationError
+
+    from . import manifest_format
+
+    strict = getattr(manifest_format, model.__name__)
     try:
-        return model.model_validate_json(json.dumps(data))
+        parsed = strict.model_validate_json(json.dumps(data))
     except ValidationError as exc:
         raise ManifestError(
             [_problem(doc, _in_file(tuple(err["loc"]), origins), err["msg"]) for err in exc.errors()]
         ) from None
+    return model_from_data(model, parsed.model_dump())
 
 
 def _in_file(parts: tuple[PathPart, ...], origins: Sequence[tuple[PathPart, ...]]) -> tuple[PathPart, ...]:
@@ -254,7 +269,7 @@ def _constraint_problems(
     constraints: Constraints, field_type: str, doc: Located, at: tuple[PathPart, ...]
 ) -> list[Problem]:
     problems = []
-    for name in constraints.model_fields_set:
+    for name in (spec.name for spec in dataclasses.fields(constraints) if getattr(constraints, spec.name) is not None):
         if name in _APPLIES and field_type not in _APPLIES[name]:
             problems.append(_problem(doc, (*at, name), f"does not apply to a field of type {field_type!r}"))
     unsafe = None if constraints.pattern is None else pattern_problem(constraints.pattern)

@@ -8,7 +8,7 @@ from typing import Any
 from .._util.timestamps import ISO_DATETIME_PATTERN
 from ..facts import EMAIL_PATTERN, UNIX_SECONDS_MAX
 from .keywords import MAX_BYTES, MESSAGE, TIMESTAMP
-from .manifest import ActionManifest, ConnectorManifest, Constraints, Field, Rule, Then
+from .models import ActionManifest, ConnectorManifest, Constraints, Field, Rule, Then, model_data
 from .patterns import portable_pattern
 
 __all__ = [
@@ -130,7 +130,7 @@ def field_schema(field: Field) -> dict[str, Any]:
     if field.advanced:
         schema["x-advanced"] = True
     if field.options:
-        schema[OPTIONS] = field.options.model_dump(exclude_defaults=True)
+        schema[OPTIONS] = model_data(field.options)
     return schema
 
 

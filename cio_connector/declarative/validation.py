@@ -9,8 +9,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
+from .._util.jsonpath import PathPart, json_path
 from .._util.suggest import did_you_mean
-from .._util.yamlsource import PathPart, json_path
 from ..errors import Problem
 from .keywords import (
     MAX_BYTES,

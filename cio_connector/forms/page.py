@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, Router
 
 from ..declarative.config_schema import config_schema, is_templatable
-from ..declarative.manifest import Field
+from ..declarative.models import Field
 from ..errors import CioConnectorError, InputError, Problem
 from ..runtime import Connector
 from .ui_schema import template_help

@@ -7,11 +7,12 @@ field with dynamic options names its source; the host fills the choices with ``w
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..declarative.config_schema import config_schema, is_templatable
-from ..declarative.manifest import Field, Rule
+from ..declarative.models import Field, Rule
 from ..runtime import Connector
 
 __all__ = [
@@ -46,7 +47,7 @@ def _rjsf_value(field: Field, action: str | None) -> dict[str, Any]:
         ui["ui:placeholder"] = field.placeholder
     if field.options and action:
         ui["ui:widget"] = "select"
-        ui["ui:options"] = {"optionsSource": {**field.options.model_dump(), "route": options_route(action, field.key)}}
+        ui["ui:options"] = {"optionsSource": {**dataclasses.asdict(field.options), "route": options_route(action, field.key)}}
     if field.type == "datetime":
         ui["anyOf"] = [{"ui:title": "Unix seconds"}, {"ui:title": "ISO-8601 date-time", "ui:placeholder": "2024-05-01T12:00:00Z"}]
     if field.fields:
@@ -103,7 +104,7 @@ def _jsonforms_control(field: Field) -> dict[str, Any]:
     if field.type == "attributes":
         options["multi"] = True
     if field.options:
-        options["optionsSource"] = field.options.model_dump()
+        options["optionsSource"] = dataclasses.asdict(field.options)
     if field.description:
         options["showUnfocusedDescription"] = True
     if options:

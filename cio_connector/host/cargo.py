@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..declarative.manifest import DynamicOptions, Field
+from ..declarative.models import DynamicOptions, Field
 from ..facts import TRACK_REQUESTS_PER_SECOND
 from ..runtime import Connector
 from .models import (

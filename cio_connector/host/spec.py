@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .._version import __version__
@@ -45,7 +46,8 @@ def ui_schemas(connector: Connector, action: str | None = None) -> dict[str, Any
 
 def _options(connector: Connector, name: str) -> list[dict[str, Any]]:
     return [
-        {"field": f.key, **f.options.model_dump(), "command": ["cio-connector", "options", name, f.key, "--connection", "FILE"]}
+        {"field": f.key, **dataclasses.asdict(f.options),
+         "command": ["cio-connector", "options", name, f.key, "--connection", "FILE"]}
         for f in connector.actions[name].manifest.fields
         if f.options is not None
     ]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..declarative.manifest import ActionManifest, DynamicOptions, Field
+from ..declarative.models import ActionManifest, DynamicOptions, Field
 from ..errors import CioConnectorError
 from ..runtime import Connector
 from .effects import action_effects

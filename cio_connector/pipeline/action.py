@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..declarative.fastcheck import FastCheck, compile_fast_check
-from ..declarative.manifest import ActionManifest
+from ..declarative.models import ActionManifest
 from ..errors import Problem
 from .fields import FieldTree, check_config
 from .registry import Handler

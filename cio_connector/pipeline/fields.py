@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._util.yamlsource import PathPart, json_path
+from .._util.jsonpath import PathPart, json_path
 from ..declarative.jsonsafe import identifier_text, normalize
-from ..declarative.manifest import Field
+from ..declarative.models import Field
 from ..errors import Problem
 
 if TYPE_CHECKING:

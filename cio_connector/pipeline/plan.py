@@ -10,16 +10,20 @@ and the same request, byte for byte (tests/core/test_plan_differential.py).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._util.yamlsource import PathPart
+from .._util.jsonpath import PathPart
+from ..declarative.fastcheck import specialize_fast_check
+from ..declarative.fieldcheck import split_fast_check
 from ..declarative.jsonsafe import normalize
-from ..declarative.manifest import Field
+from ..declarative.models import Field
+from ..declarative.staticcheck import static_fast_check
 from ..errors import InputError, Problem
+from .codegen import compile_fill
 from .fields import check_config, fit_value, json_problems
+from .template_text import MAX_CONFIG_SOURCE, MAX_TEMPLATE_SOURCE, record_path, template_locations
 
 if TYPE_CHECKING:
     from .action import Action
@@ -27,8 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ActionPlan"]
 
-# "{{ record.a.b }}": read straight from a dict record, as jinja2 would (see ``_lookup``).
-_RECORD_PATH = re.compile(r"^\{\{\s*record((?:\.[A-Za-z][A-Za-z0-9_]*)+)\s*\}\}$")
 _EMPTY_RECORD: dict[str, Any] = {"record": {}}
 
 
@@ -50,9 +52,6 @@ class ActionPlan:
     """
 
     def __init__(self, action: Action, config: Any) -> None:
-        from .templating import budget, render_value, template_locations  # jinja2 on first use
-
-        self._render, self._budget = render_value, budget
         self.action = action
         self.config = config
         self._fast = action.fast_check
@@ -65,6 +64,8 @@ class ActionPlan:
         if concrete and not unsafe and not locations and self._fast is not None and self._fast(self._template):
             static: list[Problem] = []  # what a host sends after evaluating its own expressions
             self._constant = self._template
+        elif concrete and not unsafe and self._checks_without_jsonschema(locations):
+            static = []  # record reads only, and the compiled validator finds nothing else wrong
         else:
             _, static = check_config(action.checker, action.tree, config, None)
             if not static and not locations:
@@ -83,6 +84,14 @@ class ActionPlan:
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
         parents = {slot.location[:i] for slot in self._slots for i in range(1, len(slot.location))}
         self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
+        self._compiled_fill = self._compile_fill() if self._slots and self._fast is not None else None
+        if self._slots and self._fast is not None and isinstance(self._template, dict):
+            # Each record's verdict, narrowed to what changes per record: field by field when the
+            # schema splits so, else the whole check with the constant fields' x- keywords decided.
+            heads = {slot.location[0] for slot in self._slots}
+            constant = frozenset(key for key in self._template if key not in heads)
+            self._fast = (split_fast_check(action.schema, self._template, [slot.location for slot in self._slots])
+                          or specialize_fast_check(action.schema, self._template, constant) or self._fast)
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
             self._fast = None
@@ -93,6 +102,10 @@ class ActionPlan:
     # -- per record --------------------------------------------------------------------------
     def build(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
         """The request for one record; raises ``InputError`` with every problem."""
+        if context is None and self._compiled_fill is not None:
+            request = self._compiled_build(record)
+            if request is not None:
+                return request
         request, problems = self._build(_context(record, context))
         if problems:
             raise InputError(problems, action=self.action.name)
@@ -117,6 +130,22 @@ class ActionPlan:
             raise InputError(problems, action=self.action.name)
         return dict(value)
 
+    def _compiled_build(self, record: Any) -> ApiRequest | None:
+        """The valid path at its shortest: generated filling, the verdict, the handler, the size;
+        None for anything else (the general path then decides and explains)."""
+        fill, fast = self._compiled_fill, self._fast
+        filled = fill(record) if fill is not None else None
+        if filled is None or fast is None or not fast(filled):
+            return None
+        try:
+            request = self.action.handler(filled)
+            limit, body = request.max_body_bytes, request.body
+            if limit is None or body is None or len(body) <= limit:
+                return request
+        except (TypeError, ValueError):  # a value the encoder refuses: explained by the general path
+            pass
+        return None
+
     def _build(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
         if self._constant is not None:
             try:
@@ -127,7 +156,9 @@ class ActionPlan:
                 return request, []
             return self._explain(ctx)
         if not self.problems and self._fast is not None:
-            filled = self._fill(ctx)
+            filled = self._compiled_fill(ctx["record"]) if self._compiled_fill is not None and len(ctx) == 1 else None
+            if filled is None:
+                filled = self._fill(ctx)
             if filled is not None and self._fast(filled):
                 try:
                     request = self.action.handler(filled)
@@ -147,12 +178,32 @@ class ActionPlan:
         return (None, too_large) if too_large else (request, [])
 
     # -- filling templates -------------------------------------------------------------------
+    def _compile_fill(self) -> Any:
+        """The generated filling function, when every template reads a record path directly."""
+        if any(slot.record_path is None for slot in self._slots):
+            return None
+        slots = [(slot.location, slot.record_path or (), slot.field) for slot in self._slots]
+        return compile_fill(self._template, slots, fit_value, json_problems)
+
+    def _checks_without_jsonschema(self, locations: tuple[tuple[PathPart, ...], ...]) -> bool:
+        """Whether the config is sure to have no problem before a record, judged without jinja2 or
+        python-jsonschema: every template reads a record path (its syntax is sure), within the
+        template size limits, and the compiled validator, blind to the templated values, says yes."""
+        if not locations or self._fast is None:
+            return False
+        texts = [_get(self._template, at) for at in locations]
+        if sum(map(len, texts)) > MAX_CONFIG_SOURCE or any(len(t) > MAX_TEMPLATE_SOURCE for t in texts):
+            return False
+        if any(record_path(text) is None for text in texts):
+            return False
+        check = static_fast_check(self.action.schema, locations)
+        return check is not None and check(self._template)
+
     def _slot(self, at: tuple[PathPart, ...]) -> _Slot:
         text = _get(self._template, at)
-        match = _RECORD_PATH.match(text)
         tree = self.action.tree
         field = tree.field_at(at) if tree.is_field_path(at) else None
-        path = tuple(match.group(1)[1:].split(".")) if match else None
+        path = record_path(text)
         if path is not None and any(hasattr(dict, part) for part in path):
             path = None  # ``record.items`` is the dict's method to jinja2: let jinja2 read it
         return _Slot(at, text, path, field)
@@ -173,10 +224,12 @@ class ActionPlan:
             elif not self._take(slot, value, values):
                 return None
         if rendered:
-            with self._budget():  # one template budget per record, as the full path spends it
+            from .templating import budget, render_value  # jinja2: only templates that are not record reads
+
+            with budget():  # one template budget per record, as the full path spends it
                 for slot in rendered:
                     try:
-                        value = self._render(slot.text, ctx)
+                        value = render_value(slot.text, ctx)
                     except Exception:
                         return None
                     if not self._take(slot, value, values):

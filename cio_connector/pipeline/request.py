@@ -14,7 +14,7 @@ __all__ = ["Api", "ApiRequest", "resendable"]
 
 _UNSET: Any = object()
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ApiRequest:
     """Which API, method, path (already percent-encoded), query and JSON body.
 
@@ -41,6 +41,25 @@ class ApiRequest:
     #: What only the built request shows (a ``send_at`` too far ahead: the limit moves with the
     #: clock, so no schema can say it); found by the handler, reported like any input problem.
     problems: tuple[Problem, ...] = field(default=(), compare=False)
+
+    def __init__(
+        self,
+        api: Api,
+        method: str,
+        path: str,
+        query: tuple[tuple[str, str], ...] = (),
+        json: Any = None,
+        field_map: tuple[tuple[str, str], ...] = (),
+        max_body_bytes: int | None = None,
+        not_found: str | None = None,
+        idempotent: bool = True,
+        problems: tuple[Problem, ...] = (),
+    ) -> None:
+        # One dict update instead of ten frozen-dataclass setattr calls: built once per record.
+        self.__dict__.update(
+            api=api, method=method, path=path, query=query, json=json, field_map=field_map,
+            max_body_bytes=max_body_bytes, not_found=not_found, idempotent=idempotent, problems=problems,
+        )
 
     @property
     def body(self) -> bytes | None:

@@ -24,10 +24,11 @@ from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
-from .._util.yamlsource import PathPart, json_path
+from .._util.jsonpath import PathPart, json_path
 from ..declarative.jsonsafe import MAX_DEPTH, normalize
 from ..errors import Problem
 from .template_errors import describe_template_error
+from .template_text import MAX_CONFIG_SOURCE, MAX_TEMPLATE_SOURCE, is_template, template_locations
 
 __all__ = [
     "MACRO_CALL_STEPS",
@@ -50,15 +51,10 @@ __all__ = [
     "to_json_value",
 ]
 
-_MARKERS = ("{{", "{%", "{#")
 # "{{ expr }}" alone keeps the expression's own type (a number stays a number).
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}\s*$", re.S)
 
 # -- the policy: every number here bounds time or memory, far above what a real config needs ----------
-#: Characters of one template's source, checked before compiling (compiling costs ~8 ms per KB).
-MAX_TEMPLATE_SOURCE = 8_000
-#: Characters of template source in one config, all values together.
-MAX_CONFIG_SOURCE = 16_000
 #: Brackets nested in a template's source (the parser recurses on each).
 MAX_NESTING = 24
 #: Largest string, list or output (in characters or items) a template may build: about three
@@ -88,10 +84,6 @@ _CONSTANT_TIME_FILTERS = frozenset({"length", "count", "first", "last", "default
 # String methods a template may call whose result is far larger than their inputs.
 _WIDENING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "replace", "join"})
 _REFUSED_METHODS = frozenset({"translate", "to_bytes", "maketrans"})
-
-
-def is_template(value: Any) -> bool:
-    return isinstance(value, str) and any(marker in value for marker in _MARKERS)
 
 
 class _Exceeded(SecurityError):
@@ -446,18 +438,6 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
 def _environment() -> ImmutableSandboxedEnvironment:
     # Immutable: a template must not change the record (record.update(...)) for the fields after it.
     return _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-
-
-def template_locations(config: Any, at: tuple[PathPart, ...] = ()) -> Iterator[tuple[PathPart, ...]]:
-    """Paths of every templated string value in ``config``."""
-    if isinstance(config, Mapping):
-        for key, value in config.items():
-            yield from template_locations(value, (*at, key))
-    elif isinstance(config, list):
-        for index, value in enumerate(config):
-            yield from template_locations(value, (*at, index))
-    elif is_template(config):
-        yield at
 
 
 class Rendered:

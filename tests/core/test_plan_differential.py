@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import load_connector
-from cio_connector.pipeline.fields import json_problems
+from cio_connector.pipeline.fields import check_config, json_problems
 from cio_connector.pipeline.plan import ActionPlan
+from cio_connector.pipeline.template_text import template_locations
 
 CONNECTOR = load_connector()
 ACTIONS = sorted(CONNECTOR.actions)
@@ -178,3 +179,42 @@ def test_configs_equal_in_python_but_not_in_json_get_their_own_plans():
     assert CONNECTOR.plan("add_customer_to_segment", base) is not CONNECTOR.plan("add_customer_to_segment", flagged)
     assert CONNECTOR.validate("add_customer_to_segment", {**base, "segment": True})  # a boolean is no segment id
     assert CONNECTOR.validate("add_customer_to_segment", base) == []
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_templated_config_gets_the_full_checks_problems_without_a_record(action, data):
+    """The compiled validator, blind to templated values, judges a config of record reads before
+    any record; the full check (jinja2 and python-jsonschema) must find the very same problems."""
+    config, _ = data.draw(templated(action))
+    chosen = CONNECTOR.actions[action]
+    if not any(template_locations(config)):
+        return  # a concrete config: judged with its request built (the constant path), elsewhere
+    plan = ActionPlan(chosen, config)
+    assert list(plan.problems) == check_config(chosen.checker, chosen.tree, config, None)[1]
+
+
+def test_a_config_of_record_reads_is_compiled_without_jinja2_or_jsonschema(monkeypatch):
+    import cio_connector.pipeline.plan as plan_module
+
+    monkeypatch.setattr(plan_module, "check_config", lambda *a, **k: pytest.fail("the full checker ran"))
+    config = {"matching_field": "email", "matching_value": "{{ record.email }}",
+              "mappings": {"plan": "{{ record.plan }}", "source": "crm"}}
+    plan = ActionPlan(CONNECTOR.actions["upsert_customer"], config)
+    assert plan.problems == ()
+    assert plan.build(record={"email": "ada@example.com", "plan": "pro"}).json["attributes"] == {"plan": "pro", "source": "crm"}
+
+
+@pytest.mark.parametrize(("config", "paths"), [
+    ({"matching_field": "nope", "matching_value": "{{ record.email }}"}, ["$.matching_field"]),
+    ({"matching_field": "email", "matching_value": "{{ record.email }}", "bogus": "{{ record.x }}"}, ["$.bogus"]),
+    ({"matching_value": "{{ record.email }}"}, ["$.matching_field"]),
+    # A name over its limit holding a template: the full check waits for the record, so nothing now.
+    ({"matching_field": "email", "matching_value": "{{ record.email }}", "mappings": {"k" * 151: "{{ record.v }}"}}, []),
+])
+def test_a_config_the_compiled_validator_refuses_gets_the_full_checks_problems(config, paths):
+    chosen = CONNECTOR.actions["upsert_customer"]
+    problems = list(ActionPlan(chosen, config).problems)
+    assert problems == check_config(chosen.checker, chosen.tree, config, None)[1]
+    assert [p.path for p in problems] == paths

@@ -1,4 +1,4 @@
-"""The README's MCP example runs as written and prints what the README shows."""
+"""The MCP guide's example (docs/mcp.md) runs as written and prints what the guide shows."""
 
 from __future__ import annotations
 

@@ -1,0 +1,152 @@
+"""A config's template filling compiled to one generated function (record reads, per-field fitting).
+
+``compile_fill`` writes Python source for one config: read each templated value straight from the
+record, check it is plain JSON the field takes as it is (or fit it, as ``fit_value`` would), and
+return the config with the values in place, as one literal. Constant parts are passed in by name
+and shared, never copied. No text from the config or the record ever enters the source: keys,
+record path parts and constants are all bound as names. Anything unusual returns None, and the
+plan then fills the slow way (which renders through jinja2) or explains, so verdicts never differ.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .._util.jsonpath import PathPart
+from ..declarative.models import Field
+from ..errors import Problem
+
+__all__ = ["MISSING", "compile_fill"]
+
+#: What a fitting helper answers for a value only the slow path may judge.
+MISSING: Any = object()
+
+Filler = Callable[[Any], Any]
+_TEXT_TYPES = frozenset({"string", "email", "url"})
+
+
+def compile_fill(
+    template: Any,
+    slots: Sequence[tuple[tuple[PathPart, ...], tuple[str, ...], Field | None]],
+    fit: Callable[[Any, Field | None], Any],
+    json_problems: Callable[[Any], list[Problem]],
+) -> Filler | None:
+    """``fill(record)``: the config for ``record``, or None when a value needs the slow path.
+
+    ``slots`` are (where in the config, the record path it reads, its field); every templated value
+    must read a record path (None is returned otherwise: the plan keeps its general filling).
+    """
+    if not isinstance(template, (dict, list)):
+        return None
+    names: dict[str, Any] = {"_M": MISSING}
+    lines = ["def fill(record):", "    if type(record) is not dict: return None"]
+    by_location: dict[tuple[PathPart, ...], str] = {}
+    for index, (location, path, field) in enumerate(slots):
+        variable = f"v{index}"
+        by_location[location] = variable
+        names[f"take{index}"] = _taker(field, fit, json_problems)
+        holder = "record"
+        for depth, part in enumerate(path):
+            names[f"p{index}_{depth}"] = part
+            target = variable if depth == len(path) - 1 else f"t{index}_{depth}"
+            lines.append(f"    {target} = {holder}.get(p{index}_{depth}, _M)")
+            if depth < len(path) - 1:
+                lines.append(f"    if type({target}) is not dict: return None")
+            holder = target
+        lines.append(f"    if {variable} is _M: return None")
+        lines.append(f"    if {_fast_test(variable, field)}:")
+        lines.append(f"        {variable} = take{index}({variable})")
+        lines.append(f"        if {variable} is _M: return None")
+    counter = iter(range(1 << 30))
+    expression = _literal(template, (), by_location, names, counter)
+    lines.append(f"    return {expression}")
+    code = _code("\n".join(lines))
+    if code is None:
+        return None
+    namespace: dict[str, Any] = dict(names)
+    exec(code, namespace)  # our own source: no config or record text is in it
+    return namespace["fill"]
+
+
+# Compiled code by source text: configs of one shape (the same keys and record paths, other
+# values) share one source, since their text is bound as names, so a host sending a new config
+# per call compiles Python once per shape. Bounded: least recent go first.
+_CODE: OrderedDict[str, Any] = OrderedDict()
+_CODE_LOCK = threading.Lock()
+
+
+def _code(source: str) -> Any:
+    with _CODE_LOCK:
+        found = _CODE.get(source)
+        if found is not None:
+            _CODE.move_to_end(source)
+            return found
+    try:
+        found = compile(source, "<cio-connector compiled config>", "exec")
+    except (RecursionError, MemoryError, SyntaxError):  # a config nesting past what the compiler takes
+        return None
+    with _CODE_LOCK:
+        _CODE[source] = found
+        while len(_CODE) > 256:
+            _CODE.popitem(last=False)
+    return found
+
+
+def _fast_test(variable: str, field: Field | None) -> str:
+    """The test that sends a value to its fitting helper; the usual value (ASCII text for a text
+    field, an int for an integer field) passes straight through."""
+    if field is not None and field.type == "integer":
+        return f"type({variable}) is not int"
+    return f"type({variable}) is not str or not {variable}.isascii()"
+
+
+def _taker(
+    field: Field | None, fit: Callable[[Any, Field | None], Any], json_problems: Callable[[Any], list[Problem]]
+) -> Callable[[Any], Any]:
+    """The plan's rules for one rendered value, as ``ActionPlan._take`` applies them."""
+
+    def take(value: Any) -> Any:
+        kind = type(value)
+        if kind is float:
+            if not math.isfinite(value):
+                return MISSING
+        elif kind is str:
+            if not value.isascii() and json_problems(value):
+                return MISSING  # a lone surrogate
+        elif not (kind is int or kind is bool or value is None):
+            return MISSING
+        if field is None:
+            return value
+        try:
+            return fit(value, field)
+        except ValueError:
+            return MISSING
+
+    return take
+
+
+def _literal(
+    value: Any, at: tuple[PathPart, ...], slots: dict[tuple[PathPart, ...], str], names: dict[str, Any], counter: Any
+) -> str:
+    """Source for ``value`` at ``at``: a slot's variable, a shared constant, or a container literal
+    rebuilt around the slots below it."""
+    if at in slots:
+        return slots[at]
+    below = [location for location in slots if location[: len(at)] == at and len(location) > len(at)]
+    if not below:
+        name = f"c{next(counter)}"
+        names[name] = value
+        return name
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            key_name = f"k{next(counter)}"
+            names[key_name] = key
+            items.append(f"{key_name}: {_literal(item, (*at, key), slots, names, counter)}")
+        return "{" + ", ".join(items) + "}"
+    parts = [_literal(item, (*at, index), slots, names, counter) for index, item in enumerate(value)]
+    return "[" + ", ".join(parts) + ("]" if parts else "]")
