@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeAlias
 from urllib.parse import urlencode
 
@@ -54,9 +55,25 @@ def _auth_header(connection: Connection, api: str) -> str:
     return "Basic " + base64.b64encode(pair).decode()
 
 
+def _base_url(connection: Connection, request: ApiRequest) -> str:
+    return connection.app_url if request.api == "app" else connection.track_url
+
+
 def _url(connection: Connection, request: ApiRequest) -> str:
-    base = connection.app_url if request.api == "app" else connection.track_url
-    return base + request.path
+    return _base_url(connection, request) + request.path
+
+
+# Parsing a URL is most of the cost of building an ``httpx.Request``; a host sends most of its
+# requests to a few URLs (the v2 entity endpoint), so parsed URLs are kept, a bounded number.
+@lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    return httpx.URL(url)
+
+
+@lru_cache(maxsize=256)
+def _host_header(base_url: str) -> str:
+    """The ``Host`` httpx sends to a base URL (lower-cased, default port dropped): the path cannot change it."""
+    return httpx.URL(base_url).netloc.decode("ascii")
 
 
 def _headers(connection: Connection, request: ApiRequest, authorization: str) -> dict[str, str]:
@@ -74,7 +91,7 @@ def http_request(connection: Connection, request: ApiRequest, timeout: httpx.Tim
     """
     headers = _headers(connection, request, _auth_header(connection, request.api))
     return httpx.Request(
-        request.method, _url(connection, request), headers=headers, params=list(request.query),
+        request.method, _parsed_url(_url(connection, request)), headers=headers, params=list(request.query) or None,
         content=request.body, extensions={"timeout": timeout.as_dict()},
     )
 
@@ -85,7 +102,7 @@ def describe_request(connection: Connection, request: ApiRequest) -> dict[str, A
     url = _url(connection, request)
     if request.query:
         url += "?" + urlencode(request.query)
-    headers = {"host": httpx.URL(url).netloc.decode("ascii")}
+    headers = {"host": _host_header(_base_url(connection, request))}
     headers.update((name.lower(), value) for name, value in _headers(connection, request, f"{scheme} {MASK}").items())
     if request.body is not None:
         headers["content-length"] = str(len(request.body))
