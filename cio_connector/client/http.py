@@ -83,13 +83,18 @@ def _headers(connection: Connection, request: ApiRequest, authorization: str) ->
     return headers
 
 
-def http_request(connection: Connection, request: ApiRequest, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Request:
+def http_request(
+    connection: Connection, request: ApiRequest, timeout: httpx.Timeout = DEFAULT_TIMEOUT, *,
+    headers: httpx.Headers | None = None,
+) -> httpx.Request:
     """The exact HTTP request: regional (or sandbox) host, auth for the API, the encoded body.
 
     The body is ``request.body``: compact JSON encoded once, so the bytes sent are the bytes the
-    size check measured, and NaN can never slip onto the wire.
+    size check measured, and NaN can never slip onto the wire. ``headers`` are this request's
+    headers made beforehand (a client keeps them per API), or made here.
     """
-    headers = _headers(connection, request, _auth_header(connection, request.api))
+    if headers is None:
+        headers = httpx.Headers(_headers(connection, request, _auth_header(connection, request.api)))
     return httpx.Request(
         request.method, _parsed_url(_url(connection, request)), headers=headers, params=list(request.query) or None,
         content=request.body, extensions={"timeout": timeout.as_dict()},
@@ -129,6 +134,8 @@ class _Base:
         self.connection = connection
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        #: The headers of each (API, with a body or not), made once: the auth header is a base64 per call otherwise.
+        self._headers: dict[tuple[str, bool], httpx.Headers] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} region={self.connection.region!r} track={self.connection.track_url!r}>"
@@ -140,7 +147,13 @@ class _Base:
         timeout = httpx.Timeout(
             connect=_cut(base.connect, left), read=_cut(base.read, left), write=_cut(base.write, left), pool=_cut(base.pool, left)
         )
-        return http_request(self.connection, attempts.request, timeout)
+        request = attempts.request
+        key = (request.api, request.body is not None)
+        headers = self._headers.get(key)
+        if headers is None:
+            made = _headers(self.connection, request, _auth_header(self.connection, request.api))
+            headers = self._headers[key] = httpx.Headers(made)
+        return http_request(self.connection, request, timeout, headers=headers)
 
     def _settle(
         self, attempts: Attempts, response: httpx.Response | None, error: Exception | None, elapsed: float
