@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeAlias
 from urllib.parse import urlencode
 
@@ -54,9 +55,25 @@ def _auth_header(connection: Connection, api: str) -> str:
     return "Basic " + base64.b64encode(pair).decode()
 
 
+def _base_url(connection: Connection, request: ApiRequest) -> str:
+    return connection.app_url if request.api == "app" else connection.track_url
+
+
 def _url(connection: Connection, request: ApiRequest) -> str:
-    base = connection.app_url if request.api == "app" else connection.track_url
-    return base + request.path
+    return _base_url(connection, request) + request.path
+
+
+# Parsing a URL is most of the cost of building an ``httpx.Request``; a host sends most of its
+# requests to a few URLs (the v2 entity endpoint), so parsed URLs are kept, a bounded number.
+@lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    return httpx.URL(url)
+
+
+@lru_cache(maxsize=256)
+def _host_header(base_url: str) -> str:
+    """The ``Host`` httpx sends to a base URL (lower-cased, default port dropped): the path cannot change it."""
+    return httpx.URL(base_url).netloc.decode("ascii")
 
 
 def _headers(connection: Connection, request: ApiRequest, authorization: str) -> dict[str, str]:
@@ -66,15 +83,20 @@ def _headers(connection: Connection, request: ApiRequest, authorization: str) ->
     return headers
 
 
-def http_request(connection: Connection, request: ApiRequest, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Request:
+def http_request(
+    connection: Connection, request: ApiRequest, timeout: httpx.Timeout = DEFAULT_TIMEOUT, *,
+    headers: httpx.Headers | None = None,
+) -> httpx.Request:
     """The exact HTTP request: regional (or sandbox) host, auth for the API, the encoded body.
 
     The body is ``request.body``: compact JSON encoded once, so the bytes sent are the bytes the
-    size check measured, and NaN can never slip onto the wire.
+    size check measured, and NaN can never slip onto the wire. ``headers`` are this request's
+    headers made beforehand (a client keeps them per API), or made here.
     """
-    headers = _headers(connection, request, _auth_header(connection, request.api))
+    if headers is None:
+        headers = httpx.Headers(_headers(connection, request, _auth_header(connection, request.api)))
     return httpx.Request(
-        request.method, _url(connection, request), headers=headers, params=list(request.query),
+        request.method, _parsed_url(_url(connection, request)), headers=headers, params=list(request.query) or None,
         content=request.body, extensions={"timeout": timeout.as_dict()},
     )
 
@@ -85,7 +107,7 @@ def describe_request(connection: Connection, request: ApiRequest) -> dict[str, A
     url = _url(connection, request)
     if request.query:
         url += "?" + urlencode(request.query)
-    headers = {"host": httpx.URL(url).netloc.decode("ascii")}
+    headers = {"host": _host_header(_base_url(connection, request))}
     headers.update((name.lower(), value) for name, value in _headers(connection, request, f"{scheme} {MASK}").items())
     if request.body is not None:
         headers["content-length"] = str(len(request.body))
@@ -112,6 +134,8 @@ class _Base:
         self.connection = connection
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        #: The headers of each (API, with a body or not), made once: the auth header is a base64 per call otherwise.
+        self._headers: dict[tuple[str, bool], httpx.Headers] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} region={self.connection.region!r} track={self.connection.track_url!r}>"
@@ -123,7 +147,13 @@ class _Base:
         timeout = httpx.Timeout(
             connect=_cut(base.connect, left), read=_cut(base.read, left), write=_cut(base.write, left), pool=_cut(base.pool, left)
         )
-        return http_request(self.connection, attempts.request, timeout)
+        request = attempts.request
+        key = (request.api, request.body is not None)
+        headers = self._headers.get(key)
+        if headers is None:
+            made = _headers(self.connection, request, _auth_header(self.connection, request.api))
+            headers = self._headers[key] = httpx.Headers(made)
+        return http_request(self.connection, request, timeout, headers=headers)
 
     def _settle(
         self, attempts: Attempts, response: httpx.Response | None, error: Exception | None, elapsed: float

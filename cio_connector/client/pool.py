@@ -1,4 +1,10 @@
-"""The connector's own clients, kept per connection (and per event loop for async) and closed together."""
+"""The connector's own clients, kept per connection (and per event loop for async) and closed together.
+
+The async clients of one event loop send through one shared connection pool (when httpx-aiohttp is
+installed): kept-alive connections and TLS sessions serve every workspace, and the sockets open at
+once are bounded by the pool's ``limits`` (64 by default), however many connections a host serves.
+Idle sockets close after ``keepalive_expiry`` (30 s).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ if TYPE_CHECKING:  # httpx and asyncio are imported on first use: loading the co
     import httpx
 
     from .http import AsyncCioClient, CioClient
+    from .transports import SharedTransport
 
 __all__ = ["ClientPool", "http_module", "require_client"]
 
@@ -35,6 +42,10 @@ class ClientPool:
         )
         self._closing: set[asyncio.Task[None]] = set()
         self._watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
+            weakref.WeakKeyDictionary()
+        )
+        #: Each loop's shared pools, one per (``verify``, ``limits``) the options gave.
+        self._shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[tuple[Any, str, SharedTransport]]] = (
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
@@ -63,7 +74,10 @@ class ClientPool:
             clients = self._aclients.setdefault(loop, OrderedDict())
             found = clients.get(connection)
             if found is None:
-                found = clients[connection] = http_module().AsyncCioClient(connection, **self.options())
+                options = dict(self.options())
+                if options.get("transport") is None:
+                    options["transport"] = self._shared_transport(loop, options)
+                found = clients[connection] = http_module().AsyncCioClient(connection, **options)
                 while len(clients) > self.max_clients:
                     evicted.append(clients.popitem(last=False)[1])
             clients.move_to_end(connection)
@@ -74,6 +88,27 @@ class ClientPool:
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
         return found
+
+    def _shared_transport(self, loop: asyncio.AbstractEventLoop, options: Mapping[str, Any]) -> SharedTransport | None:
+        """This loop's pool for these TLS and pool settings (made on first use; the lock is held), or
+        None without httpx-aiohttp (each client then has httpx's own pool, as before)."""
+        from .transports import shared_async_transport
+
+        verify, limits = options.get("verify", True), options.get("limits", http_module().DEFAULT_LIMITS)
+        pools = self._shared.setdefault(loop, [])
+        for kept_verify, kept_limits, transport in pools:  # ``is`` for a context: an equal one may trust otherwise
+            if (kept_verify is verify or (type(verify) in (bool, str) and kept_verify == verify)) and kept_limits == repr(limits):
+                return transport
+        made = shared_async_transport(verify=verify, limits=limits)
+        if made is not None:
+            pools.append((verify, repr(limits), made))
+        return made
+
+    async def _close_shared(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            pools = self._shared.pop(loop, [])
+        for _, _, transport in pools:
+            await transport.close_pool()
 
     def _close_at_shutdown(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close this loop's clients when it shuts down, if the owner did not (``asyncio.run`` closes
@@ -91,6 +126,7 @@ class ClientPool:
                         clients = owner._aclients.pop(loop, OrderedDict())
                     for client in clients.values():
                         await client.aclose()
+                    await owner._close_shared(loop)
 
         watcher = close_when_shut_down()
         step = watcher.asend(None)  # runs to the first yield at once: the loop now knows the generator
@@ -142,6 +178,7 @@ class ClientPool:
         for client in clients.values():
             await client.aclose()
         await asyncio.gather(*self._closing)
+        await self._close_shared(asyncio.get_running_loop())
 
 
 def require_client(client: Any, kind: str, method: str, other: str) -> None:

@@ -61,6 +61,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"error: serve needs the server extra (pip install 'cio-connector[server]'): {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx writes a line per request sent at INFO, with the URL (a customer's id or email in its path):
+    # the Guard's line per request served is the one kept; cio_connector.http at DEBUG tells each attempt.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return serve(args.host, args.port, token=args.token, sandbox=args.sandbox, allowed_endpoints=args.allow_endpoint,
                  header_seconds=args.header_timeout, body_seconds=args.body_timeout, max_connections=args.max_connections)
 

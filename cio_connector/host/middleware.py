@@ -55,19 +55,23 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not logger.isEnabledFor(logging.INFO):  # no log line to write: nothing to time or record
+            await self._guarded(scope, receive, send)
+            return
         started = time.perf_counter()
-        status: list[int] = []
+        status: int | str = "-"
 
         async def record(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status.append(message["status"])
+                status = message["status"]
             await send(message)
 
         try:
             await self._guarded(scope, receive, record)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            logger.info("%s %s -> %s in %.0f ms", scope["method"], scope["path"], status[0] if status else "-", elapsed)
+            logger.info("%s %s -> %s in %.0f ms", scope["method"], scope["path"], status, elapsed)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.token is not None and scope["path"] not in OPEN_PATHS and not self._authorized(scope):
@@ -82,23 +86,39 @@ class Guard:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await _answer(send, 413, f"request body is larger than {self.max_body_bytes} bytes")
             return
-        body = bytearray()
-        deadline = asyncio.get_running_loop().time() + self.body_seconds
+        try:
+            async with asyncio.timeout(self.body_seconds):  # one deadline for the whole body, no task per read
+                body = await self._body(receive)
+        except TimeoutError:
+            await _answer(send, 408, f"the request body did not arrive within {self.body_seconds:g} seconds")
+            return
+        if body is None:  # the client went away
+            return
+        if len(body) > self.max_body_bytes:
+            await _answer(send, 413, f"request body is larger than {self.max_body_bytes} bytes")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _body(self, receive: Receive) -> bytes | None:
+        """The whole body (None on a disconnect), in one buffer; reading stops once it is over the limit.
+
+        A body that came in one message (what uvicorn hands over for a body that arrived with its
+        headers) is passed on as it is, not copied.
+        """
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body: bytes = message.get("body", b"")
+        if not message.get("more_body", False) or len(body) > self.max_body_bytes:
+            return body
+        buffer = bytearray(body)
         while True:
-            try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
-            except TimeoutError:
-                await _answer(send, 408, f"the request body did not arrive within {self.body_seconds:g} seconds")
-                return
+            message = await receive()
             if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > self.max_body_bytes:
-                await _answer(send, 413, f"request body is larger than {self.max_body_bytes} bytes")
-                return
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(bytes(body), receive), send)
+                return None
+            buffer += message.get("body", b"")
+            if len(buffer) > self.max_body_bytes or not message.get("more_body", False):
+                return bytes(buffer)
 
     def _foreign(self, scope: Scope) -> str | None:
         """Why a tokenless state-changing request is refused: a Host we do not serve, or another site's Origin."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import sys
@@ -106,5 +107,10 @@ def serve(
         out.flush()
         config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on", timeout_graceful_shutdown=2,
                                 http=bounded_protocol(header_seconds, max_connections))
+        # Everything loaded so far (the connector, its compiled plans and schemas, the app) lives as
+        # long as the server: frozen, the collector stops walking it, and a full collection is a pause
+        # of well under a millisecond instead of tens (tail latency under load).
+        gc.collect()
+        gc.freeze()
         uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -38,6 +38,7 @@ from ..errors import (
 from ..loader import load_connector
 from ..runtime import Connector
 from .cargo import cargo_manifest, coerce_config, known_autocompletes, option_field
+from .fastroute import ShortExecuteRoute
 from .middleware import BODY_SECONDS, DEFAULT_MAX_BODY_BYTES, Guard, logger
 from .models import (
     AuthenticatePayload,
@@ -299,9 +300,10 @@ def create_app(
         "/autocomplete", routes.autocomplete, methods=["POST"], response_model=AutocompleteResult,
         response_model_exclude_none=True, responses=_errors(400, 401, 404, 413, 502, 503),
     )
-    app.add_api_route(
+    app.router.add_api_route(  # the router's method: it takes the route class
         "/actions/{slug}/execute", routes.execute, methods=["POST"], response_model=ExecuteResult,
         response_model_exclude_none=True, responses=_errors(400, 401, 404, 413, 502, 503),
+        route_class_override=ShortExecuteRoute,
     )
     for router in routers:  # FastAPI routers, or plain Starlette ones (the form page)
         if isinstance(router, APIRouter):

@@ -97,7 +97,7 @@ def test_aexecute_shares_one_async_client_per_event_loop(monkeypatch):
         return httpx.Response(200, json={})
 
     def tracking_init(self, conn, **kwargs):
-        kwargs.setdefault("transport", httpx.MockTransport(answer))
+        kwargs["transport"] = httpx.MockTransport(answer)  # in place of the pool's shared one
         real(self, conn, **kwargs)
         made.append(self)
 
