@@ -13,13 +13,14 @@ instance, as always.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .._util.jsonpath import PathPart
 from .fastcheck import FastCheck, compile_fast_check
 from .keywords import MAX_BYTES, TIMESTAMP, fits_in_bytes, size_bound
 
-__all__ = ["split_fast_check"]
+__all__ = ["SplitCheck", "split_checks", "split_fast_check"]
 
 # Keywords that say something about an instance without judging it.
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
@@ -50,12 +51,34 @@ def _compiled(schema: Any) -> FastCheck:
     return check
 
 
+@dataclass(frozen=True)
+class SplitCheck:
+    """A verdict split by field: ``by_key`` judges one top-level value each (a record's value, or
+    a map holding one), ``whole`` the whole instance (rules whose condition reads a record's
+    value). An instance is valid when every check says yes."""
+
+    by_key: tuple[tuple[str, tuple[FastCheck, ...]], ...]
+    whole: tuple[FastCheck, ...]
+
+    def joined(self) -> FastCheck:
+        """The one yes/no check on an instance."""
+        return _conjunction(list(self.by_key), self.whole)
+
+
 def split_fast_check(
     schema: Mapping[str, Any], template: Mapping[str, Any], locations: Iterable[tuple[PathPart, ...]]
 ) -> FastCheck | None:
     """A yes/no check of instances shaped like ``template`` (its keys; its values except at the
     templated ``locations``), judging only the templated values per call; None when it cannot be
     split or when a constant part is invalid (the general check then finds and explains it)."""
+    split = split_checks(schema, template, locations)
+    return None if split is None else split.joined()
+
+
+def split_checks(
+    schema: Mapping[str, Any], template: Mapping[str, Any], locations: Iterable[tuple[PathPart, ...]]
+) -> SplitCheck | None:
+    """``split_fast_check``'s parts, for a caller that reads each value itself (generated code)."""
     inner: dict[str, set[PathPart]] = {}
     whole_values: set[PathPart] = set()
     for location in locations:
@@ -75,7 +98,7 @@ def split_fast_check(
 
 def _split(
     schema: Mapping[str, Any], template: Mapping[str, Any], templated: frozenset[str], maps: Mapping[str, frozenset[PathPart]]
-) -> FastCheck:
+) -> SplitCheck:
     _only(schema, _TOP)
     kind = schema.get("type", "object")
     if kind != "object" and not (isinstance(kind, list) and "object" in kind):
@@ -97,8 +120,7 @@ def _split(
             _judge(key, (None, check) if check else (sub, _compiled(sub)), template, per_key)
     for rule in schema.get("allOf", ()):
         _rule(_only(rule, _RULE), template, templated, per_key, whole)
-    checks = [(key, _merged(found)) for key, found in per_key.items() if found]
-    return _conjunction(checks, tuple(whole))
+    return SplitCheck(tuple((key, _merged(found)) for key, found in per_key.items() if found), tuple(whole))
 
 
 _MAP = frozenset({"type", "propertyNames", "additionalProperties", "maxProperties", "minProperties", MAX_BYTES})

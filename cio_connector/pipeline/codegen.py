@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._util.jsonpath import PathPart
 from ..declarative.models import Field
 from ..errors import Problem
 
-__all__ = ["MISSING", "compile_fill"]
+__all__ = ["MISSING", "compile_build", "compile_fill"]
 
 #: What a fitting helper answers for a value only the slow path may judge.
 MISSING: Any = object()
@@ -43,7 +43,76 @@ def compile_fill(
     if not isinstance(template, (dict, list)):
         return None
     names: dict[str, Any] = {"_M": MISSING}
-    lines = ["def fill(record):", "    if type(record) is not dict: return None"]
+    lines, by_location = _reads("fill", slots, fit, json_problems, names)
+    counter = iter(range(1 << 30))
+    expression = _literal(template, (), by_location, names, counter)
+    lines.append(f"    return {expression}")
+    return _function("fill", lines, names)
+
+
+def compile_build(
+    template: Mapping[str, Any],
+    slots: Sequence[tuple[tuple[PathPart, ...], tuple[str, ...], Field | None]],
+    fit: Callable[[Any, Field | None], Any],
+    json_problems: Callable[[Any], list[Problem]],
+    by_key: Sequence[tuple[str, Sequence[Callable[[Any], bool]]]],
+    whole: Sequence[Callable[[Any], bool]],
+    finish: Callable[[Any], Any],
+) -> Callable[[Any], Any] | None:
+    """``build(record)``: the valid path as one function (``compile_fill``'s reads, then each
+    top-level value's checks from ``by_key``, the ``whole`` checks on the filled config, and
+    ``finish``, the handler); None (from the function) for anything else: a value needing the slow
+    path, a check saying no, a request with a problem or over its size limit. The caller's general
+    path then decides and explains."""
+    if not isinstance(template, dict):
+        return None
+    names: dict[str, Any] = {"_M": MISSING, "_finish": finish}
+    lines, by_location = _reads("build", slots, fit, json_problems, names)
+    counter = iter(range(1 << 30))
+    checked = {key: found for key, found in by_key}
+    items = []
+    for key, value in template.items():
+        key_name = f"k{next(counter)}"
+        names[key_name] = key
+        expression = _literal(value, (key,), by_location, names, counter)
+        if key in checked and not expression.isidentifier():  # a map holding a record's value
+            variable = f"m{next(counter)}"
+            lines.append(f"    {variable} = {expression}")
+            expression = variable
+        for check in checked.pop(key, ()):
+            check_name = f"ck{next(counter)}"
+            names[check_name] = check
+            lines.append(f"    if not {check_name}({expression}): return None")
+        items.append(f"{key_name}: {expression}")
+    if checked:
+        return None  # a check for a key the config does not have: not this config's split
+    lines.append("    inputs = {" + ", ".join(items) + "}")
+    for check in whole:
+        check_name = f"w{next(counter)}"
+        names[check_name] = check
+        lines.append(f"    if not {check_name}(inputs): return None")
+    lines += [
+        "    request = _finish(inputs)",
+        "    if request.problems: return None",
+        "    limit = request.max_body_bytes",
+        "    if limit is not None:",
+        "        body = request.body",
+        "        if body is not None and len(body) > limit: return None",
+        "    return request",
+    ]
+    return _function("build", lines, names)
+
+
+def _reads(
+    name: str,
+    slots: Sequence[tuple[tuple[PathPart, ...], tuple[str, ...], Field | None]],
+    fit: Callable[[Any, Field | None], Any],
+    json_problems: Callable[[Any], list[Problem]],
+    names: dict[str, Any],
+) -> tuple[list[str], dict[tuple[PathPart, ...], str]]:
+    """Source reading each slot's value from the record into ``v<index>`` (returning None for a
+    value only the slow path may judge), and where each variable goes."""
+    lines = [f"def {name}(record):", "    if type(record) is not dict: return None"]
     by_location: dict[tuple[PathPart, ...], str] = {}
     for index, (location, path, field) in enumerate(slots):
         variable = f"v{index}"
@@ -61,15 +130,16 @@ def compile_fill(
         lines.append(f"    if {_fast_test(variable, field)}:")
         lines.append(f"        {variable} = take{index}({variable})")
         lines.append(f"        if {variable} is _M: return None")
-    counter = iter(range(1 << 30))
-    expression = _literal(template, (), by_location, names, counter)
-    lines.append(f"    return {expression}")
+    return lines, by_location
+
+
+def _function(name: str, lines: list[str], names: dict[str, Any]) -> Any:
     code = _code("\n".join(lines))
     if code is None:
         return None
     namespace: dict[str, Any] = dict(names)
     exec(code, namespace)  # our own source: no config or record text is in it
-    return namespace["fill"]
+    return namespace[name]
 
 
 # Compiled code by source text: configs of one shape (the same keys and record paths, other
