@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import load_connector
+from cio_connector.errors import InputError
 from cio_connector.pipeline.fields import check_config, json_problems
 from cio_connector.pipeline.plan import ActionPlan
 from cio_connector.pipeline.template_text import template_locations
@@ -223,3 +224,15 @@ def test_a_config_the_compiled_validator_refuses_gets_the_full_checks_problems(c
     problems = list(ActionPlan(chosen, config).problems)
     assert problems == check_config(chosen.checker, chosen.tree, config, None)[1]
     assert [p.path for p in problems] == paths
+
+
+def test_a_request_with_a_problem_of_its_own_is_refused_on_the_compiled_path_too():
+    """A send_at read from the record, past how far ahead Customer.io schedules: only the built
+    request shows it, and the compiled path must not hand that request out."""
+    config = {"transactional_message_id": 3, "matching_field": "id", "matching_value": "u1", "to": "a@b.co",
+              "send_at": "{{ record.at }}"}
+    plan = CONNECTOR.plan("send_transactional_email", config)
+    with pytest.raises(InputError) as caught:
+        plan.build(record={"at": 99_999_999_999})
+    assert [(p.path, p.code) for p in caught.value.problems] == [("$.send_at", "too_far_ahead")]
+    assert plan.build(record={"at": 1_700_000_000}).json["send_at"] == 1_700_000_000
