@@ -84,6 +84,7 @@ class ActionPlan:
                 self._spare.append(first)
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
         #: The handler compiled for this config's shape (constant parts encoded once), else the handler.
+        self._shape: Shape | None = None
         self._handler = self._compile_handler(locations) if not static else action.handler
         parents = {slot.location[:i] for slot in self._slots for i in range(1, len(slot.location))}
         self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
@@ -104,7 +105,7 @@ class ActionPlan:
                 by_key, whole = (split.by_key, split.whole) if split is not None else ((), (self._fast,))
                 slots = [(slot.location, slot.record_path or (), slot.field) for slot in self._slots]
                 self._compiled = compile_build(self._template, slots, fit_value, json_problems, by_key, whole,
-                                               self._handler)
+                                               self._handler, self._shape.mirrors if self._shape else None)
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
             self._fast = None
@@ -184,8 +185,9 @@ class ActionPlan:
         hook = self.action.compile_handler
         if hook is None or not isinstance(self._template, dict) or (locations and self._fast is None):
             return self.action.handler
+        self._shape = Shape(self._template, frozenset(locations))
         try:
-            compiled = hook(Shape(self._template, frozenset(locations)))
+            compiled = hook(self._shape)
         except (TypeError, ValueError, KeyError):  # a constant the handler itself would refuse
             compiled = None
         return compiled if compiled is not None else self.action.handler

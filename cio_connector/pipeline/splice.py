@@ -24,8 +24,9 @@ from typing import Any
 from .._util.jsonbytes import compact_json, quick_dumps, value_json
 from .._util.jsonpath import PathPart
 from .request import ApiRequest
+from .source import generated
 
-__all__ = ["Compiler", "Shape", "Var", "spliced"]
+__all__ = ["Compiler", "Recipe", "Shape", "Var", "bind", "request_lines", "spliced"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Shape:
         self.template = template
         self.varying = varying
         self._under = {location[:depth] for location in varying for depth in range(1, len(location) + 1)}
+        #: The mirrors handed out, by key.
+        self.mirrors: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Shape keys={sorted(self.template)} varying={sorted(self.varying, key=repr)}>"
@@ -68,8 +71,12 @@ class Shape:
 
     def mirror(self, key: str) -> Any:
         """``key``'s value with a ``Var`` wherever a record's value goes (the whole value when it
-        is read from the record)."""
-        return self._mirror(self.template[key], (key,))
+        is read from the record). The same object each time: generated code that already holds
+        the filled value of ``key`` reuses it where a body places this mirror unchanged."""
+        found = self.mirrors.get(key)
+        if found is None:
+            found = self.mirrors[key] = self._mirror(self.template[key], (key,))
+        return found
 
     def _mirror(self, value: Any, at: tuple[PathPart, ...]) -> Any:
         if at in self.varying:
@@ -85,6 +92,15 @@ class Shape:
 Compiler = Callable[[Shape], Callable[[Mapping[str, Any]], ApiRequest] | None]
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """What a spliced handler builds: the body template and the request's other fields. Code
+    generated for a whole plan (``codegen.compile_build``) writes the same request inline."""
+
+    body: Any
+    fields: Mapping[str, Any]
+
+
 def spliced(
     body: Any,
     *,
@@ -98,104 +114,143 @@ def spliced(
     idempotent: bool = True,
 ) -> Callable[[Mapping[str, Any]], ApiRequest] | None:
     """``build(inputs)``: the request with ``body`` (a template of constants and ``Var``) filled
-    from ``inputs``; None when a constant cannot be encoded (the handler then shows why)."""
+    from ``inputs``; None when a constant cannot be encoded (the handler then shows why). The
+    function carries its ``Recipe`` as ``build.recipe``."""
+    recipe = Recipe(body, dict(
+        api=api, method=method, path=path, query=query, field_map=field_map,
+        max_body_bytes=max_body_bytes, not_found=not_found, idempotent=idempotent,
+    ))
     names: dict[str, Any] = {}
-    variables: list[tuple[str, Var]] = []
-    pieces: list[Any] = []  # bytes, or the name of a variable's encoding
+
+    def read(var: Var) -> str:
+        return "inputs" + "".join(f"[{bind(names, part)}]" for part in var.path)
+
+    lines = request_lines(recipe, names, read)
+    if lines is None:
+        return None
+    build = generated("build", ["def build(inputs):", *lines], names)
+    if build is not None:
+        build.recipe = recipe
+    return build
+
+
+def request_lines(
+    recipe: Recipe, names: dict[str, Any], read: Callable[[Var], str | None], reuse: Mapping[int, str] | None = None,
+    *, limit_check: bool = False,
+) -> list[str] | None:
+    """Function-body lines (indented once) that build ``recipe``'s request and return it: each
+    ``Var``'s value is the expression ``read(var)`` gives (None: not expressible, so no lines);
+    ``reuse`` maps ``id(node)`` of a body part to an expression already holding it. With
+    ``limit_check``, a body over ``max_body_bytes`` returns None instead."""
+    writer = _Writer(names, read, reuse or {})
     try:
-        literal = _walk(body, names, variables, pieces)
+        literal = writer.walk(recipe.body)
     except (TypeError, ValueError, RecursionError):
         return None
-    lines = ["def build(inputs):"]
-    for variable, var in variables:
-        if var.path:
-            reads = "".join(f"[{_bind(names, part)}]" for part in var.path)
-            lines.append(f"    {variable} = inputs{reads}")
-            if var.convert is not None:
-                lines.append(f"    {variable} = {_bind(names, var.convert)}({variable})")
-        else:
-            assert var.convert is not None, "a Var without a path makes its value"
-            lines.append(f"    {variable} = {_bind(names, var.convert)}()")
-    joined = []
+    if writer.unreadable:
+        return None
     dumps = quick_dumps()  # orjson's, for the values it writes exactly as the stdlib does
-    if dumps is not None:
-        names["_dumps"], names["_plain"] = dumps, frozenset({str, int, bool, type(None)})
-    for piece in _merged(pieces):
+    plain = bind(names, frozenset({str, int, bool, type(None)}))
+    general = bind(names, value_json)
+    joined = []
+    for piece in _merged(writer.pieces):
         if isinstance(piece, bytes):
-            joined.append(_bind(names, piece))
+            joined.append(bind(names, piece))
             continue
         variable, var = piece
         if var.encode is None and dumps is not None:
             # An integer past 64 bits makes orjson raise TypeError: the plan then runs the handler.
-            joined.append(f"(_dumps({variable}) if type({variable}) in _plain else _value_json({variable}))")
+            joined.append(f"({bind(names, dumps)}({variable}) if type({variable}) in {plain} else {general}({variable}))")
         else:
-            joined.append(f"{_bind(names, var.encode or value_json)}({variable})")
-    names["_value_json"] = value_json
-    lines.append(f"    body = {literal}")
-    lines.append(f"    return make(body, b''.join(({', '.join(joined)},)))")
-    fields = dict(
-        api=api, method=method, path=path, query=query, json=None, field_map=field_map,
-        max_body_bytes=max_body_bytes, not_found=not_found, idempotent=idempotent, problems=(),
-    )
-    names["make"] = _maker(fields)
-    namespace = dict(names)
-    exec(compile("\n".join(lines), "<cio-connector compiled handler>", "exec"), namespace)  # our own source
-    build: Callable[[Mapping[str, Any]], ApiRequest] = namespace["build"]
-    return build
+            joined.append(f"{bind(names, var.encode or value_json)}({variable})")
+    lines = [*writer.lines, f"    body = {literal}", f"    encoded = b''.join(({', '.join(joined)},))"]
+    limit = recipe.fields.get("max_body_bytes")
+    if limit_check and limit is not None:
+        lines.append(f"    if len(encoded) > {bind(names, limit)}: return None")
+    # The request made without its dataclass __init__: fields left at their class defaults are
+    # not stored at all, and the body's bytes are stored as its cached encoding.
+    state = [f"{bind(names, key)}: {bind(names, value)}" for key, value in recipe.fields.items()
+             if not _is_default(key, value)]
+    state += ["'json': body", "'_body': encoded"]
+    new, set_state, kind = bind(names, object.__new__), bind(names, object.__setattr__), bind(names, ApiRequest)
+    lines.append(f"    request = {new}({kind})")
+    lines.append(f"    {set_state}(request, '__dict__', {{{', '.join(state)}}})")
+    lines.append("    return request")
+    return lines
 
 
-def _maker(fields: dict[str, Any]) -> Callable[[Any, bytes], ApiRequest]:
-    """A request from prepared fields, its body already encoded (no dataclass ``__init__``)."""
-    new = object.__new__
-
-    def make(body: Any, encoded: bytes) -> ApiRequest:
-        request = new(ApiRequest)
-        state = request.__dict__
-        state.update(fields)
-        state["json"] = body
-        state["_body"] = encoded
-        return request
-
-    return make
+def _is_default(field: str, value: Any) -> bool:
+    default = getattr(ApiRequest, field, _NO_DEFAULT)
+    return type(default) is type(value) and default == value
 
 
-def _bind(names: dict[str, Any], value: Any) -> str:
+_NO_DEFAULT = object()
+
+
+def bind(names: dict[str, Any], value: Any) -> str:
+    """A new name for ``value`` in generated code."""
     name = f"n{len(names)}"
     names[name] = value
     return name
 
 
-def _walk(value: Any, names: dict[str, Any], variables: list[tuple[str, Var]], pieces: list[Any]) -> str:
-    """Source for ``value`` (a literal rebuilt around its ``Var``s, constants bound by name), and
-    its encoding appended to ``pieces``."""
-    if isinstance(value, Var):
-        variable = f"v{len(variables)}"
-        variables.append((variable, value))
-        pieces.append((variable, value))
+class _Writer:
+    """Source for a body template: its literal (constants bound by name, each ``Var`` a variable
+    computed in ``lines``) and its encoding as ``pieces`` (bytes, or a variable to encode)."""
+
+    def __init__(self, names: dict[str, Any], read: Callable[[Var], str | None], reuse: Mapping[int, str]) -> None:
+        self.names, self.read, self.reuse = names, read, reuse
+        self.lines: list[str] = []
+        self.pieces: list[Any] = []
+        self.unreadable = False
+        self._count = 0
+
+    def _variable(self, expression: str) -> str:
+        variable = f"s{self._count}"
+        self._count += 1
+        self.lines.append(f"    {variable} = {expression}")
         return variable
-    if not _varies(value):
-        pieces.append(compact_json(value, allow_nan=False))
-        return _bind(names, value)
-    if isinstance(value, dict):
-        pieces.append(b"{")
-        items = []
-        for index, (key, item) in enumerate(value.items()):
-            if type(key) is not str:
-                raise TypeError("a body key must be text")
-            pieces.append((b"," if index else b"") + compact_json(key) + b":")
-            items.append(f"{_bind(names, key)}: {_walk(item, names, variables, pieces)}")
-        pieces.append(b"}")
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, list):
-        pieces.append(b"[")
-        parts = []
-        for index, item in enumerate(value):
-            if index:
-                pieces.append(b",")
-            parts.append(_walk(item, names, variables, pieces))
-        pieces.append(b"]")
-        return "[" + ", ".join(parts) + "]"
-    raise TypeError(f"a body holds {type(value).__name__}, not JSON")
+
+    def walk(self, value: Any) -> str:
+        if isinstance(value, Var):
+            if value.path:
+                source = self.read(value)
+                if source is None:
+                    self.unreadable = True
+                    return "None"
+                if value.convert is not None:
+                    source = f"{bind(self.names, value.convert)}({source})"
+            else:
+                assert value.convert is not None, "a Var without a path makes its value"
+                source = f"{bind(self.names, value.convert)}()"
+            variable = source if source.isidentifier() else self._variable(source)
+            self.pieces.append((variable, value))
+            return variable
+        if not _varies(value):
+            self.pieces.append(compact_json(value, allow_nan=False))
+            return bind(self.names, value)
+        if isinstance(value, dict):
+            self.pieces.append(b"{")
+            items = []
+            for index, (key, item) in enumerate(value.items()):
+                if type(key) is not str:
+                    raise TypeError("a body key must be text")
+                self.pieces.append((b"," if index else b"") + compact_json(key) + b":")
+                items.append(f"{bind(self.names, key)}: {self.walk(item)}")
+            self.pieces.append(b"}")
+            literal = "{" + ", ".join(items) + "}"
+            reused = self.reuse.get(id(value))
+            return reused if reused is not None and _passed_through(value) else literal
+        if isinstance(value, list):
+            self.pieces.append(b"[")
+            parts = []
+            for index, item in enumerate(value):
+                if index:
+                    self.pieces.append(b",")
+                parts.append(self.walk(item))
+            self.pieces.append(b"]")
+            return "[" + ", ".join(parts) + "]"
+        raise TypeError(f"a body holds {type(value).__name__}, not JSON")
 
 
 def _varies(value: Any) -> bool:
@@ -206,6 +261,17 @@ def _varies(value: Any) -> bool:
     if isinstance(value, list):
         return any(_varies(item) for item in value)
     return False
+
+
+def _passed_through(value: Any) -> bool:
+    """Every ``Var`` inside places its value as read (nothing converted or made)."""
+    if isinstance(value, Var):
+        return value.convert is None and value.encode is None
+    if isinstance(value, dict):
+        return all(_passed_through(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_passed_through(item) for item in value)
+    return True
 
 
 def _merged(pieces: list[Any]) -> list[Any]:
