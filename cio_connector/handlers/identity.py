@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._util.jsonbytes import value_json
+from .._util.jsonbytes import quick_dumps, value_json
 from ..facts import identifier_type_from_shape, raw_cio_id
 from ..pipeline.splice import Shape, Var
 
@@ -45,13 +45,6 @@ def shaped_identifiers_template(shape: Shape, key: str) -> Any:
     (its kind read from the value) for a record's value."""
     value = shape.mirror(key)
     if isinstance(value, Var):
-        return Var(value.path, convert=identifiers_from_shape, encode=_one_identifier_json)
+        # One identifier of text: orjson writes such a map exactly as the stdlib does.
+        return Var(value.path, convert=identifiers_from_shape, encode=quick_dumps() or value_json)
     return identifiers_from_shape(value)
-
-
-_KEYS = {kind: b'{"' + kind.encode() + b'":' for kind in ("id", "email", "cio_id")}
-
-
-def _one_identifier_json(identifiers: dict[str, Any]) -> bytes:
-    ((kind, value),) = identifiers.items()
-    return _KEYS[kind] + value_json(value) + b"}"
