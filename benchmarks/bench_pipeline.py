@@ -16,6 +16,8 @@
    ``load_connector()`` at most 0.8x; the one-record dry run at most 0.15 s.
 5. Peak traced memory over ``--stream`` streamed builds, at a tenth of the way and at the end.
 
+``--no-orjson`` runs it all with the stdlib's encoder alone (orjson hidden), to weigh orjson's part.
+
 The machine is shared and noisy: read the ratios, measured side by side, not the absolute numbers.
 """
 
@@ -37,6 +39,8 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 sys.path.insert(0, os.path.dirname(__file__))
+if "--no-orjson" in sys.argv:  # the stdlib alone: splicing and encoding without orjson, to weigh it
+    sys.modules["orjson"] = None  # type: ignore[assignment]
 
 from bench_send import sandbox_process  # noqa: E402
 from bench_validate import CONFIGS, RECORD  # noqa: E402
@@ -218,6 +222,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="sends per client in part 3")
     parser.add_argument("--stream", type=int, default=200_000, help="builds in part 5")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: builds,sends,cold,memory")
+    parser.add_argument("--no-orjson", action="store_true", help="hide orjson: every body by the stdlib")
     parser.add_argument("--only", default="", help="comma-separated actions to measure in parts 1-2 (default: all)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))

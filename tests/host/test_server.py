@@ -365,7 +365,7 @@ def counted(connector, monkeypatch, action: str) -> dict[str, int]:
     monkeypatch.setattr(connector, "connection", connection)
     monkeypatch.setattr(connector, "validate", revalidate)
     monkeypatch.setattr(connector, "validate_connection", revalidate)
-    monkeypatch.setattr(connector, "actions", {**connector.actions, action: dataclasses.replace(chosen, handler=handler)})
+    monkeypatch.setattr(connector, "actions", {**connector.actions, action: dataclasses.replace(chosen, handler=handler, compile_handler=None)})
     return counts
 
 
