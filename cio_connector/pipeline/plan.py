@@ -83,14 +83,17 @@ class ActionPlan:
             else:
                 self._spare.append(first)
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
-        #: The handler compiled for this config's shape (constant parts encoded once), else the handler.
+        #: The handler, until the plan tiers up: then its compile hook's handler for this config's
+        #: shape (constant parts encoded once), when it has one.
+        self._handler = action.handler
         self._shape: Shape | None = None
-        self._handler = self._compile_handler(locations) if not static else action.handler
         parents = {slot.location[:i] for slot in self._slots for i in range(1, len(slot.location))}
         self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
         self._compiled_fill = self._compile_fill() if self._slots and self._fast is not None else None
-        #: The valid path as one generated function: reads, checks, the handler (see ``build``).
+        #: The valid path as one generated function (reads, checks, the handler), made when the
+        #: plan tiers up (see ``build``); until then, and for anything it declines, the general path.
         self._compiled: Any = None
+        self._compile_checks: tuple[Any, Any] | None = None
         if self._slots and self._fast is not None and isinstance(self._template, dict):
             # Each record's verdict, narrowed to what changes per record: field by field when the
             # schema splits so, else the whole check with the constant fields' x- keywords decided.
@@ -102,13 +105,14 @@ class ActionPlan:
                 constant = frozenset(key for key in self._template if key not in heads)
                 self._fast = specialize_fast_check(action.schema, self._template, constant) or self._fast
             if self._compiled_fill is not None and self._fast is not None:
-                by_key, whole = (split.by_key, split.whole) if split is not None else ((), (self._fast,))
-                slots = [(slot.location, slot.record_path or (), slot.field) for slot in self._slots]
-                self._compiled = compile_build(self._template, slots, fit_value, json_problems, by_key, whole,
-                                               self._handler, self._shape.mirrors if self._shape else None)
+                self._compile_checks = (split.by_key, split.whole) if split is not None else ((), (self._fast,))
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
             self._fast = None
+        #: Generating code costs more than a build: a plan used once (a host's call with its own
+        #: config) never pays it; the second build tiers the plan up.
+        self._tiered = bool(static)
+        self._seen = False
 
     def __repr__(self) -> str:
         return f"<ActionPlan {self.action.name} templates={len(self._slots)} problems={len(self.problems)}>"
@@ -116,9 +120,15 @@ class ActionPlan:
     # -- per record --------------------------------------------------------------------------
     def build(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
         """The request for one record; raises ``InputError`` with every problem."""
-        if context is None and self._compiled is not None:
+        if context is None:
+            compiled = self._compiled
+            if compiled is None and not self._tiered:
+                if self._seen:
+                    compiled = self._tier_up()
+                self._seen = True
+        if context is None and compiled is not None:
             try:
-                request = self._compiled(record)
+                request = compiled(record)
             except (TypeError, ValueError):  # a value the encoder refuses: explained by the general path
                 request = None
             if request is not None:
@@ -152,6 +162,8 @@ class ActionPlan:
             try:
                 return self._spare.pop(), []  # list.pop is atomic: no two threads get the same request
             except IndexError:
+                if not self._tiered:
+                    self._tier_up()
                 request = self._handler(self._constant)
             if request.first_problem() is None:
                 return request, []
@@ -179,6 +191,19 @@ class ActionPlan:
         return (None, too_large) if too_large else (request, [])
 
     # -- compiling -----------------------------------------------------------------------------
+    def _tier_up(self) -> Any:
+        """The handler compiled for this config's shape and the valid path as one function (None
+        when there is none); once, even when two threads get here together (both compile the
+        same code, and either result is right)."""
+        self._handler = self._compile_handler(tuple(slot.location for slot in self._slots))
+        if self._compile_checks is not None:
+            by_key, whole = self._compile_checks
+            slots = [(slot.location, slot.record_path or (), slot.field) for slot in self._slots]
+            self._compiled = compile_build(self._template, slots, fit_value, json_problems, by_key, whole,
+                                           self._handler, self._shape.mirrors if self._shape else None)
+        self._tiered = True
+        return self._compiled
+
     def _compile_handler(self, locations: tuple[tuple[PathPart, ...], ...]) -> Any:
         """The handler's compile hook for this config's shape; the handler when it has none, or
         when the hook declines the shape."""

@@ -121,8 +121,9 @@ def test_fast_path_and_full_path_build_the_same_request(action, data):
     assert fast_problems == slow_problems
     assert [p.label for p in fast_problems] == [p.label for p in slow_problems]
     if not slow_problems:
-        fast_request = plan.build(record=record)
-        assert_same_request(fast_request, slow_request)
+        first, second = plan.build(record=record), plan.build(record=record)  # the second: tiered up
+        assert_same_request(first, slow_request)
+        assert_same_request(second, slow_request)
 
 
 def assert_same_request(fast, slow) -> None:
@@ -236,3 +237,18 @@ def test_a_request_with_a_problem_of_its_own_is_refused_on_the_compiled_path_too
         plan.build(record={"at": 99_999_999_999})
     assert [(p.path, p.code) for p in caught.value.problems] == [("$.send_at", "too_far_ahead")]
     assert plan.build(record={"at": 1_700_000_000}).json["send_at"] == 1_700_000_000
+
+
+def test_a_plan_used_once_generates_no_code_and_the_second_build_tiers_it_up(monkeypatch):
+    import cio_connector.pipeline.plan as plan_module
+
+    compiled = []
+    real = plan_module.compile_build
+    monkeypatch.setattr(plan_module, "compile_build", lambda *a, **k: compiled.append(1) or real(*a, **k))
+    config = {"matching_field": "email", "matching_value": "{{ record.email }}", "mappings": {"plan": "{{ record.p }}"}}
+    plan = ActionPlan(CONNECTOR.actions["upsert_customer"], config)
+    first = plan.build(record={"email": "ada@example.com", "p": "pro"})
+    assert compiled == [] and plan._handler is CONNECTOR.actions["upsert_customer"].handler
+    second = plan.build(record={"email": "ada@example.com", "p": "pro"})
+    assert compiled == [1] and plan._handler is not CONNECTOR.actions["upsert_customer"].handler
+    assert_same_request(second, first)
