@@ -16,6 +16,8 @@
    ``load_connector()`` at most 0.8x; the one-record dry run at most 0.15 s.
 5. Peak traced memory over ``--stream`` streamed builds, at a tenth of the way and at the end.
 
+``--no-orjson`` runs it all with the stdlib's encoder alone (orjson hidden), to weigh orjson's part.
+
 The machine is shared and noisy: read the ratios, measured side by side, not the absolute numbers.
 """
 
@@ -37,6 +39,8 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 sys.path.insert(0, os.path.dirname(__file__))
+if "--no-orjson" in sys.argv:  # the stdlib alone: splicing and encoding without orjson, to weigh it
+    sys.modules["orjson"] = None  # type: ignore[assignment]
 
 from bench_send import sandbox_process  # noqa: E402
 from bench_validate import CONFIGS, RECORD  # noqa: E402
@@ -52,6 +56,9 @@ INVALID = {
     "remove_customer_from_segment": {"id": ""},
     "track_event": {"id": "cio_"},
     "track_page": {"email": ""},
+    # The other actions read the identifiers above too: a record without them leaves a required field blank.
+    **{name: {} for name in CONFIGS if name not in ("upsert_customer", "delete_customer", "add_customer_to_segment",
+                                                    "remove_customer_from_segment", "track_event", "track_page")},
 }
 
 
@@ -75,12 +82,14 @@ def per_call(function: Callable[[], object], seconds: float) -> float:
 TARGETS = {"upsert_customer": 0.03, "track_event": 0.08, "track_page": 0.10}
 
 
-def builds(connector, seconds: float) -> None:
+def builds(connector, seconds: float, only: frozenset[str] = frozenset()) -> None:
     print("1-2. per record, microseconds (ratio = our time / bare jsonschema's time)")
     print("   floor = the compiled yes/no verdict on the rendered inputs + encoding the request's body (compact_json)")
     print(f"   {'action':<30} {'jsonschema':>10} {'floor':>7} {'plan.build':>10} {'build_req':>10} {'invalid':>10}"
           f" {'floor÷js':>9} {'build÷js':>9} {'target':>7} {'invalid÷js':>10}")
     for name, config in CONFIGS.items():
+        if only and name not in only:
+            continue
         rendered = connector.prepare(name, config, record=RECORD)
         bare = Draft202012Validator(connector.actions[name].schema)
         plan = connector.plan(name, config)
@@ -213,11 +222,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="sends per client in part 3")
     parser.add_argument("--stream", type=int, default=200_000, help="builds in part 5")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: builds,sends,cold,memory")
+    parser.add_argument("--no-orjson", action="store_true", help="hide orjson: every body by the stdlib")
+    parser.add_argument("--only", default="", help="comma-separated actions to measure in parts 1-2 (default: all)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     connector = load_connector()
     if "builds" not in skip:
-        builds(connector, args.seconds)
+        builds(connector, args.seconds, frozenset(filter(None, args.only.split(","))))
     if "sends" not in skip:
         sends(connector, args.requests)
     if "cold" not in skip:

@@ -20,7 +20,8 @@ from jsonschema import Draft202012Validator
 
 from cio_connector import load_connector
 
-RECORD = {"id": "user-1001", "email": "ada@example.com", "plan": "pro", "seats": 3}
+RECORD = {"id": "user-1001", "email": "ada@example.com", "plan": "pro", "seats": 3, "token": "tok-5f1c0a",
+          "phone": "+15555550100", "delivery": "RPILAgABcRhIBqSp7kiPekGBIeVh"}
 CONFIGS = {
     "upsert_customer": {"matching_field": "email", "matching_value": "{{ record.email }}",
                         "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}", "source": "crm"}},
@@ -31,6 +32,32 @@ CONFIGS = {
                     "timestamp": "2024-05-01T12:00:00Z"},
     "track_page": {"customer_id": "{{ record.email }}", "page_url": "https://example.com/pricing",
                    "mappings": {"title": "Pricing"}},
+    "identify_object": {"object_type_id": "1", "object_id": "{{ record.id }}",
+                        "mappings": {"plan": "{{ record.plan }}", "seats": "{{ record.seats }}"}},
+    "delete_object": {"object_type_id": "1", "object_id": "{{ record.id }}"},
+    "add_relationship": {"matching_field": "email", "matching_value": "{{ record.email }}", "object_type_id": "1",
+                         "object_id": "acme", "relationship_mappings": {"role": "admin"}},
+    "remove_relationship": {"matching_field": "email", "matching_value": "{{ record.email }}", "object_type_id": "1",
+                            "object_id": "acme"},
+    "add_device": {"matching_field": "id", "matching_value": "{{ record.id }}", "device_token": "{{ record.token }}",
+                   "platform": "ios"},
+    "delete_device": {"matching_field": "id", "matching_value": "{{ record.id }}", "device_token": "{{ record.token }}"},
+    "merge_customers": {"primary_field": "email", "primary_value": "{{ record.email }}", "secondary_field": "id",
+                        "secondary_value": "{{ record.id }}"},
+    "suppress_customer": {"matching_field": "email", "matching_value": "{{ record.email }}"},
+    "unsuppress_customer": {"matching_field": "email", "matching_value": "{{ record.email }}"},
+    "track_screen": {"customer_id": "{{ record.id }}", "screen_name": "Checkout", "mappings": {"plan": "{{ record.plan }}"}},
+    "track_anonymous_event": {"anonymous_id": "{{ record.id }}", "name": "viewed_pricing",
+                              "mappings": {"plan": "{{ record.plan }}"}},
+    "report_delivery_metric": {"delivery_id": "{{ record.delivery }}", "metric": "opened"},
+    "send_transactional_email": {"transactional_message_id": 3, "matching_field": "email",
+                                 "matching_value": "{{ record.email }}", "to": "{{ record.email }}",
+                                 "message_data": {"plan": "{{ record.plan }}"}},
+    "send_transactional_sms": {"transactional_message_id": 4, "matching_field": "id", "matching_value": "{{ record.id }}",
+                               "to": "{{ record.phone }}", "message_data": {"plan": "{{ record.plan }}"}},
+    "send_transactional_push": {"transactional_message_id": 5, "matching_field": "id",
+                                "matching_value": "{{ record.id }}", "title": "Your plan",
+                                "message_data": {"plan": "{{ record.plan }}"}},
 }
 
 

@@ -66,6 +66,7 @@ def load_connector(root: Path | None = None, *, registry: HandlerRegistry | None
             registry.spec(name).build,
             idempotent=registry.spec(name).idempotent,
             destructive=registry.spec(name).destructive,
+            compile_handler=registry.spec(name).compile,
         )
         for name, manifest in compiled.actions.items()
     }

@@ -12,14 +12,20 @@ instance, as always.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .._util.jsonpath import PathPart
 from .fastcheck import FastCheck, compile_fast_check
 from .keywords import MAX_BYTES, TIMESTAMP, fits_in_bytes, size_bound
+from .patterns import ecma_regex
 
-__all__ = ["split_fast_check"]
+__all__ = ["Binder", "SplitCheck", "split_checks", "split_fast_check"]
+
+#: Binds a value to a name generated code may read (and answers the name).
+Binder = Callable[[Any], str]
 
 # Keywords that say something about an instance without judging it.
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
@@ -50,12 +56,34 @@ def _compiled(schema: Any) -> FastCheck:
     return check
 
 
+@dataclass(frozen=True)
+class SplitCheck:
+    """A verdict split by field: ``by_key`` judges one top-level value each (a record's value, or
+    a map holding one), ``whole`` the whole instance (rules whose condition reads a record's
+    value). An instance is valid when every check says yes."""
+
+    by_key: tuple[tuple[str, tuple[FastCheck, ...]], ...]
+    whole: tuple[FastCheck, ...]
+
+    def joined(self) -> FastCheck:
+        """The one yes/no check on an instance."""
+        return _conjunction(list(self.by_key), self.whole)
+
+
 def split_fast_check(
     schema: Mapping[str, Any], template: Mapping[str, Any], locations: Iterable[tuple[PathPart, ...]]
 ) -> FastCheck | None:
     """A yes/no check of instances shaped like ``template`` (its keys; its values except at the
     templated ``locations``), judging only the templated values per call; None when it cannot be
     split or when a constant part is invalid (the general check then finds and explains it)."""
+    split = split_checks(schema, template, locations)
+    return None if split is None else split.joined()
+
+
+def split_checks(
+    schema: Mapping[str, Any], template: Mapping[str, Any], locations: Iterable[tuple[PathPart, ...]]
+) -> SplitCheck | None:
+    """``split_fast_check``'s parts, for a caller that reads each value itself (generated code)."""
     inner: dict[str, set[PathPart]] = {}
     whole_values: set[PathPart] = set()
     for location in locations:
@@ -75,7 +103,7 @@ def split_fast_check(
 
 def _split(
     schema: Mapping[str, Any], template: Mapping[str, Any], templated: frozenset[str], maps: Mapping[str, frozenset[PathPart]]
-) -> FastCheck:
+) -> SplitCheck:
     _only(schema, _TOP)
     kind = schema.get("type", "object")
     if kind != "object" and not (isinstance(kind, list) and "object" in kind):
@@ -97,8 +125,7 @@ def _split(
             _judge(key, (None, check) if check else (sub, _compiled(sub)), template, per_key)
     for rule in schema.get("allOf", ()):
         _rule(_only(rule, _RULE), template, templated, per_key, whole)
-    checks = [(key, _merged(found)) for key, found in per_key.items() if found]
-    return _conjunction(checks, tuple(whole))
+    return SplitCheck(tuple((key, _merged(found)) for key, found in per_key.items() if found), tuple(whole))
 
 
 _MAP = frozenset({"type", "propertyNames", "additionalProperties", "maxProperties", "minProperties", MAX_BYTES})
@@ -142,6 +169,8 @@ def _map_check(schema: Any, template: Any, templated: frozenset[PathPart]) -> Fa
         total = fixed
         for key, framing in keys:
             item = value[key]
+            if values is not None and not values(item):
+                return False
             if type(item) is str:  # UTF-8 takes at most 4 bytes a character, JSON at most 6
                 if value_limit is not None and 4 * len(item) > value_limit and not fits_in_bytes(value_limit, item):
                     return False
@@ -149,12 +178,43 @@ def _map_check(schema: Any, template: Any, templated: frozenset[PathPart]) -> Fa
                 continue
             if value_limit is not None and not fits_in_bytes(value_limit, item):
                 return False
-            if values is not None and not values(item):
-                return False
             total += framing + (size_bound(item) or _UNBOUNDED)
         return limit is None or total <= limit or fits_in_bytes(limit, value)
 
+    def source(expression: str, bind: Binder, temp: str) -> list[str]:
+        """``check`` as statements for generated code (``return None`` for a no)."""
+        fits, bound, total = bind(fits_in_bytes), bind(size_bound), f"{temp}_total"
+        lines = [f"{total} = {bind(fixed)}"]
+        # A whole number under 10**18 takes at most 20 bytes: within any value limit of 20 or more.
+        small_ints = values is None and (value_limit is None or value_limit >= _SMALL_INT_BYTES)
+        for index, (key, framing) in enumerate(keys):
+            item = f"{temp}_{index}"
+            lines.append(f"{item} = {expression}[{bind(key)}]")
+            if values is not None:
+                lines.append(f"if not {bind(values)}({item}): return None")
+            lines.append(f"if type({item}) is str:")
+            if value_limit is not None:
+                limit_name = bind(value_limit)
+                lines.append(f"    if 4 * len({item}) > {limit_name} and not {fits}({limit_name}, {item}): return None")
+            lines.append(f"    {total} += {bind(framing + 2)} + 6 * len({item})")
+            if small_ints:
+                small = bind(_SMALL_INT)
+                lines.append(f"elif type({item}) is int and -{small} < {item} < {small}:")
+                lines.append(f"    {total} += {bind(framing + _SMALL_INT_BYTES)}")
+            lines.append("else:")
+            if value_limit is not None:
+                lines.append(f"    if not {fits}({bind(value_limit)}, {item}): return None")
+            lines.append(f"    {total} += {bind(framing)} + ({bound}({item}) or {bind(_UNBOUNDED)})")
+        if limit is not None:
+            limit_name = bind(limit)
+            lines.append(f"if {total} > {limit_name} and not {fits}({limit_name}, {expression}): return None")
+        return lines
+
+    check.source = source  # type: ignore[attr-defined]
     return check
+
+
+_SMALL_INT, _SMALL_INT_BYTES = 10**18, 20
 
 
 def _byte_limit_only(schema: Any) -> int | None:
@@ -169,10 +229,67 @@ def _merged(found: list[tuple[Any, FastCheck]]) -> tuple[FastCheck, ...]:
     validator instead of one per schema); a map's own check stays apart."""
     schemas = [schema for schema, _ in found if schema is not None]
     others = tuple(check for schema, check in found if schema is None)
+    text = _text_check(schemas) if schemas else None
+    if text is not None:
+        return (*others, text)
     if len(schemas) < 2:
         return tuple(check for _, check in found)
     combined = compile_fast_check({"allOf": schemas})
     return (*others, combined) if combined is not None else tuple(check for _, check in found)
+
+
+_TEXT = frozenset({"type", "minLength", "maxLength", "pattern", "format", MAX_BYTES})
+
+
+def _text_check(schemas: list[Any]) -> FastCheck | None:
+    """The schemas of a text field (type, lengths, patterns, a byte limit; a format other than
+    date-time, which neither checker reads) as one Python check, with its source for generated
+    code. Patterns run as the full checker runs them (``ecma_regex``), so the two cannot differ.
+    None for anything else: the compiled validator judges it."""
+    shortest, longest, limit, patterns = 0, None, None, []
+    for schema in schemas:
+        if not isinstance(schema, Mapping) or any(k not in _TEXT and not _annotation(k) for k in schema):
+            return None
+        if schema.get("type") != "string" or schema.get("format") == "date-time":
+            return None
+        for keyword in ("minLength", "maxLength", MAX_BYTES):
+            if keyword in schema and (type(schema[keyword]) is not int or schema[keyword] < 0):
+                return None
+        shortest = max(shortest, schema.get("minLength", 0))
+        if "maxLength" in schema:
+            longest = schema["maxLength"] if longest is None else min(longest, schema["maxLength"])
+        if MAX_BYTES in schema:
+            limit = schema[MAX_BYTES] if limit is None else min(limit, schema[MAX_BYTES])
+        if "pattern" in schema:
+            try:
+                patterns.append(ecma_regex(schema["pattern"]).search)
+            except (TypeError, re.error, RecursionError, OverflowError):
+                return None
+
+    def check(value: Any) -> bool:
+        if type(value) is not str or len(value) < shortest or (longest is not None and len(value) > longest):
+            return False
+        if limit is not None and 4 * len(value) > limit and not fits_in_bytes(limit, value):
+            return False
+        for search in patterns:
+            if search(value) is None:
+                return False
+        return True
+
+    def source(expression: str, bind: Binder, temp: str) -> list[str]:
+        parts = [f"type({expression}) is str"]
+        if shortest:
+            parts.append(f"len({expression}) >= {bind(shortest)}")
+        if longest is not None:
+            parts.append(f"len({expression}) <= {bind(longest)}")
+        if limit is not None:
+            name = bind(limit)
+            parts.append(f"(4 * len({expression}) <= {name} or {bind(fits_in_bytes)}({name}, {expression}))")
+        parts += [f"{bind(search)}({expression}) is not None" for search in patterns]
+        return [f"if not ({' and '.join(parts)}): return None"]
+
+    check.source = source  # type: ignore[attr-defined]
+    return check
 
 
 def _judge(

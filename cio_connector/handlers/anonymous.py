@@ -9,7 +9,8 @@ from .._util.timestamps import unix_seconds
 from .._util.ulid import new_ulid
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
-from .events import AUTO_EVENT_ID
+from ..pipeline.splice import Shape, Var, spliced
+from .events import AUTO_EVENT_ID, event_extras
 
 __all__ = ["ANONYMOUS_EVENTS_PATH", "track_anonymous_event"]
 
@@ -24,7 +25,23 @@ _FIELDS = {
 }
 
 
-@handler("track_anonymous_event", field_map=_FIELDS, idempotent=False)
+def _compile(shape: Shape) -> Any:
+    if "name" not in shape:
+        return None
+    name = shape.mirror("name")
+    body: dict[str, Any] = {"name": Var(name.path, convert=str.strip) if isinstance(name, Var) else name.strip()}
+    if "anonymous_id" in shape:  # text when given (never null): the schema says so
+        anonymous_id = shape.mirror("anonymous_id")
+        if anonymous_id is not None:
+            body["anonymous_id"] = anonymous_id
+    filled = event_extras(shape, body, attributes="data")
+    if filled is None:
+        return None
+    return spliced(filled, api="track", method="POST", path=ANONYMOUS_EVENTS_PATH, field_map=tuple(_FIELDS.items()),
+                   idempotent="id" in filled)
+
+
+@handler("track_anonymous_event", field_map=_FIELDS, idempotent=False, compile=_compile)
 def track_anonymous_event(inputs: Mapping[str, Any]) -> ApiRequest:
     """v1 sends event data as ``data`` (v2 calls it ``attributes``). Each call adds an event: only
     one carrying a dedupe ``id`` may be resent after an answer was lost."""

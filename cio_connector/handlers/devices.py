@@ -9,8 +9,9 @@ from typing import Any
 from .._util.timestamps import unix_seconds
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
-from .identity import identifiers_for
-from .people import entity_request
+from ..pipeline.splice import Shape, Var
+from .identity import identifiers_for, identifiers_template
+from .people import entity_request, entity_template
 
 __all__ = ["add_device", "delete_device", "device_attribute_text"]
 
@@ -40,7 +41,36 @@ _ADD_FIELDS = {
 }
 
 
-@handler("add_device", field_map=_ADD_FIELDS)
+def _compile_device(action: str) -> Any:
+    def compile_device(shape: Shape) -> Any:
+        identifiers = identifiers_template(shape, "matching_field", "matching_value")
+        if identifiers is None or "device_token" not in shape:
+            return None
+        device: dict[str, Any] = {"token": shape.mirror("device_token")}
+        if action == "add_device":
+            if "platform" not in shape:
+                return None
+            device["platform"] = shape.mirror("platform")
+            if "last_used" in shape:
+                last_used = shape.mirror("last_used")
+                if isinstance(last_used, Var):  # a whole number or a date (never null)
+                    device["last_used"] = Var(last_used.path, convert=unix_seconds)
+                elif last_used is not None:
+                    device["last_used"] = unix_seconds(last_used)
+            if "device_mappings" in shape:
+                if not shape.fixed("device_mappings"):
+                    return None  # a record's null would leave its key out: per record
+                texts = {key: device_attribute_text(value) for key, value in shape.value("device_mappings").items()}
+                attributes = {key: text for key, text in texts.items() if text is not None}
+                if attributes:
+                    device["attributes"] = attributes
+        body = {"type": "person", "identifiers": identifiers, "action": action, "device": device}
+        return entity_template(body, _ADD_FIELDS if action == "add_device" else _DELETE_FIELDS)
+
+    return compile_device
+
+
+@handler("add_device", field_map=_ADD_FIELDS, compile=_compile_device("add_device"))
 def add_device(inputs: Mapping[str, Any]) -> ApiRequest:
     device: dict[str, Any] = {"token": inputs["device_token"], "platform": inputs["platform"]}
     if inputs.get("last_used") is not None:
@@ -52,6 +82,6 @@ def add_device(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_device(inputs, "add_device", device), _ADD_FIELDS)
 
 
-@handler("delete_device", field_map=_DELETE_FIELDS, destructive=True)
+@handler("delete_device", field_map=_DELETE_FIELDS, destructive=True, compile=_compile_device("delete_device"))
 def delete_device(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_device(inputs, "delete_device", {"token": inputs["device_token"]}), _DELETE_FIELDS)

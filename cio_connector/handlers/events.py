@@ -10,10 +10,11 @@ from .._util.ulid import new_ulid
 from ..facts import ULID_PATTERN
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
-from .identity import identifiers_from_shape
-from .people import entity_request
+from ..pipeline.splice import Shape, Var
+from .identity import identifiers_from_shape, shaped_identifiers_template
+from .people import entity_request, entity_template, map_template
 
-__all__ = ["AUTO_EVENT_ID", "EVENT_ID_PATTERN", "track_event", "track_page", "track_screen"]
+__all__ = ["AUTO_EVENT_ID", "EVENT_ID_PATTERN", "event_extras", "track_event", "track_page", "track_screen"]
 
 #: ``event_id: auto`` gives each built request a fresh ULID; the client's own retries resend that
 #: same request, so Customer.io drops a duplicate and an ambiguous failure can be retried safely.
@@ -41,21 +42,72 @@ def _event(inputs: Mapping[str, Any], action: str, name: str) -> dict[str, Any]:
     return body
 
 
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def event_extras(shape: Shape, body: dict[str, Any], *, attributes: str = "attributes") -> dict[str, Any] | None:
+    """``mappings``, ``timestamp`` and ``event_id`` added to ``body`` as ``_event`` adds them, for
+    inputs of ``shape``; None when whether one is sent depends on the record."""
+    mappings = map_template(shape, "mappings")
+    if mappings is None:
+        return None
+    if mappings:
+        body[attributes] = mappings
+    if "timestamp" in shape:
+        timestamp = shape.mirror("timestamp")
+        if isinstance(timestamp, Var):  # a record's value: a whole number or a date (never null)
+            body["timestamp"] = Var(timestamp.path, convert=unix_seconds)
+        elif timestamp is not None:
+            body["timestamp"] = unix_seconds(timestamp)
+    if "event_id" in shape:
+        if not shape.fixed("event_id"):
+            return None  # an id read from the record may be empty: sent or not per record
+        event_id = shape.value("event_id")
+        if event_id:
+            body["id"] = Var((), convert=new_ulid) if event_id == AUTO_EVENT_ID else event_id
+    return body
+
+
+def _compile_event(action: str, name_key: str, fields: Mapping[str, str], *, strip: bool) -> Any:
+    def compile_event(shape: Shape) -> Any:
+        if name_key not in shape or "customer_id" not in shape:
+            return None
+        name = shape.mirror(name_key)
+        if isinstance(name, Var):
+            name = Var(name.path, convert=_strip) if strip else name
+        elif strip:
+            name = name.strip()
+        body: dict[str, Any] = {
+            "type": "person",
+            "identifiers": shaped_identifiers_template(shape, "customer_id"),
+            "action": action,
+            "name": name,
+        }
+        filled = event_extras(shape, body)
+        return None if filled is None else entity_template(filled, fields, idempotent=False)
+
+    return compile_event
+
+
 _EVENT_FIELDS = {**_FIELDS, "name": "$.name"}
 _PAGE_FIELDS = {**_FIELDS, "name": "$.page_url"}
 _SCREEN_FIELDS = {**_FIELDS, "name": "$.screen_name"}
 
 
-@handler("track_event", field_map=_EVENT_FIELDS, idempotent=False)
+@handler("track_event", field_map=_EVENT_FIELDS, idempotent=False,
+         compile=_compile_event("event", "name", _EVENT_FIELDS, strip=True))
 def track_event(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_event(inputs, "event", inputs["name"].strip()), _EVENT_FIELDS)
 
 
-@handler("track_page", field_map=_PAGE_FIELDS, idempotent=False)
+@handler("track_page", field_map=_PAGE_FIELDS, idempotent=False,
+         compile=_compile_event("page", "page_url", _PAGE_FIELDS, strip=False))
 def track_page(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_event(inputs, "page", inputs["page_url"]), _PAGE_FIELDS)
 
 
-@handler("track_screen", field_map=_SCREEN_FIELDS, idempotent=False)
+@handler("track_screen", field_map=_SCREEN_FIELDS, idempotent=False,
+         compile=_compile_event("screen", "screen_name", _SCREEN_FIELDS, strip=True))
 def track_screen(inputs: Mapping[str, Any]) -> ApiRequest:
     return entity_request(_event(inputs, "screen", inputs["screen_name"].strip()), _SCREEN_FIELDS)

@@ -8,6 +8,7 @@ from typing import Any
 from .._util.timestamps import unix_seconds
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
+from ..pipeline.splice import Shape, Var, spliced
 
 __all__ = ["METRICS_PATH", "report_delivery_metric"]
 
@@ -22,7 +23,23 @@ _FIELDS = {
 }
 
 
-@handler("report_delivery_metric", field_map=_FIELDS)
+def _compile(shape: Shape) -> Any:
+    if "delivery_id" not in shape or "metric" not in shape:
+        return None
+    body: dict[str, Any] = {"delivery_id": shape.mirror("delivery_id"), "metric": shape.mirror("metric")}
+    if "timestamp" in shape:
+        timestamp = shape.mirror("timestamp")
+        if isinstance(timestamp, Var):  # a whole number or a date (never null)
+            body["timestamp"] = Var(timestamp.path, convert=unix_seconds)
+        elif timestamp is not None:
+            body["timestamp"] = unix_seconds(timestamp)
+    for key in _OPTIONAL:  # text when given (never null)
+        if key in shape and (value := shape.mirror(key)) is not None:
+            body[key] = value
+    return spliced(body, api="track", method="POST", path=METRICS_PATH, field_map=tuple(_FIELDS.items()))
+
+
+@handler("report_delivery_metric", field_map=_FIELDS, compile=_compile)
 def report_delivery_metric(inputs: Mapping[str, Any]) -> ApiRequest:
     """Reporting the same metric twice says nothing new: the call may be repeated."""
     body: dict[str, Any] = {"delivery_id": inputs["delivery_id"], "metric": inputs["metric"]}

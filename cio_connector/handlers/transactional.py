@@ -12,7 +12,8 @@ from ..errors import Problem
 from ..facts import SEND_AT_MAX_DAYS_AHEAD
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
-from .identity import identifiers_for
+from ..pipeline.splice import Shape, Var, spliced
+from .identity import identifiers_for, identifiers_template
 
 __all__ = ["SEND_PATHS", "send_transactional_email", "send_transactional_push", "send_transactional_sms"]
 
@@ -70,7 +71,54 @@ def _send(channel: str, inputs: Mapping[str, Any], optional: tuple[str, ...], fi
     )
 
 
-@handler("send_transactional_email", field_map=_EMAIL_FIELDS, idempotent=False)
+def _one_recipient(address: str) -> str:
+    """The Matching Value as the recipient; one that would read as several is the handler's to
+    explain (ValueError sends the record down the general path)."""
+    if any(mark in address for mark in _RECIPIENT_MARKS):
+        raise ValueError("Matching Value would not read as one recipient")
+    return address
+
+
+def _compile_send(channel: str, optional: tuple[str, ...], fields: Mapping[str, str]) -> Any:
+    """``_send`` for inputs of a shape; a ``send_at`` (checked against the clock per request) and
+    an email's recipient taken from a Matching Value read from the record run the handler."""
+
+    def compile_send(shape: Shape) -> Any:
+        identifiers = identifiers_template(shape, "matching_field", "matching_value")
+        if identifiers is None or "transactional_message_id" not in shape or "send_at" in shape:
+            return None
+        body: dict[str, Any] = {"transactional_message_id": shape.mirror("transactional_message_id"),
+                                "identifiers": identifiers}
+        if channel == "email":
+            to = shape.mirror("to") if "to" in shape else None
+            if to is None and shape.value("matching_field") == "email":
+                to = shape.mirror("matching_value")
+                if isinstance(to, Var):
+                    to = Var(to.path, convert=_one_recipient)
+                elif any(mark in to for mark in _RECIPIENT_MARKS):
+                    return None
+            body["to"] = to
+        elif channel == "sms":
+            if "to" not in shape:
+                return None
+            body["to"] = shape.mirror("to")
+        if "message_data" in shape:
+            data = shape.mirror("message_data")
+            if not isinstance(data, dict):
+                return None
+            if data:
+                body["message_data"] = data
+        for key in optional:  # a record's value is never null here: the schema types each one
+            if key in shape and (value := shape.mirror(key)) is not None:
+                body[key] = value
+        return spliced(body, api="app", method="POST", path=SEND_PATHS[channel], field_map=tuple(fields.items()),
+                       not_found="transactional_message_id", idempotent=False)
+
+    return compile_send
+
+
+@handler("send_transactional_email", field_map=_EMAIL_FIELDS, idempotent=False,
+         compile=_compile_send("email", _EMAIL_OPTIONAL, _EMAIL_FIELDS))
 def send_transactional_email(inputs: Mapping[str, Any]) -> ApiRequest:
     """``to`` is the person's own address when they are matched by email (the manifest requires
     it otherwise), unless that address would read as more than one recipient."""
@@ -86,11 +134,12 @@ def send_transactional_email(inputs: Mapping[str, Any]) -> ApiRequest:
     return _send("email", inputs, _EMAIL_OPTIONAL, _EMAIL_FIELDS, to=to)
 
 
-@handler("send_transactional_sms", field_map=_COMMON, idempotent=False)
+@handler("send_transactional_sms", field_map=_COMMON, idempotent=False, compile=_compile_send("sms", (), _COMMON))
 def send_transactional_sms(inputs: Mapping[str, Any]) -> ApiRequest:
     return _send("sms", inputs, (), _COMMON, to=inputs["to"])
 
 
-@handler("send_transactional_push", field_map=_PUSH_FIELDS, idempotent=False)
+@handler("send_transactional_push", field_map=_PUSH_FIELDS, idempotent=False,
+         compile=_compile_send("push", _PUSH_OPTIONAL, _PUSH_FIELDS))
 def send_transactional_push(inputs: Mapping[str, Any]) -> ApiRequest:
     return _send("push", inputs, _PUSH_OPTIONAL, _PUSH_FIELDS)

@@ -16,6 +16,7 @@ from .request import ApiRequest
 
 if TYPE_CHECKING:
     from ..declarative.validation import SchemaChecker
+    from .splice import Compiler
 
 __all__ = ["Action"]
 
@@ -28,6 +29,8 @@ class Action:
     #: As the handler declares them (``@handler``): what hosts, tools and docs show.
     idempotent: bool = True
     destructive: bool = False
+    #: The handler's compile hook (``@handler(compile=...)``): the handler for one config's shape.
+    compile_handler: Compiler | None = field(default=None, compare=False)
     tree: FieldTree = field(init=False)
 
     def __post_init__(self) -> None:

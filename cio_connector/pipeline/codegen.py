@@ -11,16 +11,16 @@ plan then fills the slow way (which renders through jinja2) or explains, so verd
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._util.jsonpath import PathPart
 from ..declarative.models import Field
 from ..errors import Problem
+from .source import generated
+from .splice import Recipe, Var, bind, request_lines
 
-__all__ = ["MISSING", "compile_fill"]
+__all__ = ["MISSING", "compile_build", "compile_fill"]
 
 #: What a fitting helper answers for a value only the slow path may judge.
 MISSING: Any = object()
@@ -43,7 +43,124 @@ def compile_fill(
     if not isinstance(template, (dict, list)):
         return None
     names: dict[str, Any] = {"_M": MISSING}
-    lines = ["def fill(record):", "    if type(record) is not dict: return None"]
+    lines, by_location = _reads("fill", slots, fit, json_problems, names)
+    counter = iter(range(1 << 30))
+    expression = _literal(template, (), by_location, names, counter)
+    lines.append(f"    return {expression}")
+    return generated("fill", lines, names)
+
+
+def compile_build(
+    template: Mapping[str, Any],
+    slots: Sequence[tuple[tuple[PathPart, ...], tuple[str, ...], Field | None]],
+    fit: Callable[[Any, Field | None], Any],
+    json_problems: Callable[[Any], list[Problem]],
+    by_key: Sequence[tuple[str, Sequence[Callable[[Any], bool]]]],
+    whole: Sequence[Callable[[Any], bool]],
+    finish: Callable[[Any], Any],
+    mirrors: Mapping[str, Any] | None = None,
+) -> Callable[[Any], Any] | None:
+    """``build(record)``: the valid path as one function (``compile_fill``'s reads, then each
+    top-level value's checks from ``by_key``, the ``whole`` checks on the filled config, and
+    ``finish``, the handler); None (from the function) for anything else: a value needing the slow
+    path, a check saying no, a request with a problem or over its size limit. The caller's general
+    path then decides and explains.
+
+    A ``finish`` made by ``splice.spliced`` is written inline: its body reads the filled values
+    straight from their variables (and reuses a filled map where ``mirrors``, the shape's, show
+    the body places it unchanged), so the config itself is built only when a check needs it.
+    """
+    if not isinstance(template, dict):
+        return None
+    names: dict[str, Any] = {"_M": MISSING, "_finish": finish}
+    lines, by_location = _reads("build", slots, fit, json_problems, names)
+    counter = iter(range(1 << 30))
+    checked = {key: found for key, found in by_key}
+    items, top = [], {}
+    for key, value in template.items():
+        key_name = f"k{next(counter)}"
+        names[key_name] = key
+        expression = _literal(value, (key,), by_location, names, counter)
+        if (key,) not in by_location and any(location[0] == key for location in by_location):
+            variable = f"m{next(counter)}"  # a container holding a record's value
+            lines.append(f"    {variable} = {expression}")
+            expression = variable
+        top[key] = expression
+        for check in checked.pop(key, ()):
+            source = getattr(check, "source", None)  # the check as statements, written inline
+            if source is not None:
+                temp = f"q{next(counter)}"
+                lines += ["    " + line for line in source(expression, lambda value: bind(names, value), temp)]
+                continue
+            check_name = f"ck{next(counter)}"
+            names[check_name] = check
+            lines.append(f"    if not {check_name}({expression}): return None")
+        items.append(f"{key_name}: {expression}")
+    if checked:
+        return None  # a check for a key the config does not have: not this config's split
+    recipe = getattr(finish, "recipe", None)
+    if whole or recipe is None:
+        lines.append("    inputs = {" + ", ".join(items) + "}")
+    for check in whole:
+        check_name = f"w{next(counter)}"
+        names[check_name] = check
+        lines.append(f"    if not {check_name}(inputs): return None")
+    if recipe is not None:
+        inline = _inline_request(recipe, template, by_location, top, mirrors or {}, names)
+        if inline is not None:
+            return generated("build", lines + inline, names)
+        lines.append("    inputs = {" + ", ".join(items) + "}")
+    lines += [
+        "    request = _finish(inputs)",
+        "    if request.problems: return None",
+        "    limit = request.max_body_bytes",
+        "    if limit is not None:",
+        "        body = request.body",
+        "        if body is not None and len(body) > limit: return None",
+        "    return request",
+    ]
+    return generated("build", lines, names)
+
+
+def _inline_request(
+    recipe: Recipe,
+    template: Mapping[str, Any],
+    by_location: Mapping[tuple[PathPart, ...], str],
+    top: Mapping[str, str],
+    mirrors: Mapping[str, Any],
+    names: dict[str, Any],
+) -> list[str] | None:
+    """The spliced handler's lines, reading each ``Var`` from the variable that holds it."""
+
+    def read(var: Var) -> str | None:
+        if var.path in by_location:
+            return by_location[var.path]
+        if len(var.path) == 1 and isinstance(var.path[0], str) and var.path[0] in top:
+            return top[var.path[0]]
+        if any(location[: len(var.path)] == var.path for location in by_location):
+            return None  # a container holding a record's value, below the top: not held anywhere
+        value: Any = template
+        try:
+            for part in var.path:
+                value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return bind(names, value)
+
+    reuse = {id(mirror): top[key] for key, mirror in mirrors.items() if key in top and top[key].isidentifier()}
+    return request_lines(recipe, names, read, reuse, limit_check=True)
+
+
+def _reads(
+    name: str,
+    slots: Sequence[tuple[tuple[PathPart, ...], tuple[str, ...], Field | None]],
+    fit: Callable[[Any, Field | None], Any],
+    json_problems: Callable[[Any], list[Problem]],
+    names: dict[str, Any],
+) -> tuple[list[str], dict[tuple[PathPart, ...], str]]:
+    """Source reading each slot's value from the record into ``v<index>`` (returning None for a
+    value only the slow path may judge), and where each variable goes."""
+    lines = [f"def {name}(record):", "    if type(record) is not dict: return None"]
     by_location: dict[tuple[PathPart, ...], str] = {}
     for index, (location, path, field) in enumerate(slots):
         variable = f"v{index}"
@@ -61,39 +178,7 @@ def compile_fill(
         lines.append(f"    if {_fast_test(variable, field)}:")
         lines.append(f"        {variable} = take{index}({variable})")
         lines.append(f"        if {variable} is _M: return None")
-    counter = iter(range(1 << 30))
-    expression = _literal(template, (), by_location, names, counter)
-    lines.append(f"    return {expression}")
-    code = _code("\n".join(lines))
-    if code is None:
-        return None
-    namespace: dict[str, Any] = dict(names)
-    exec(code, namespace)  # our own source: no config or record text is in it
-    return namespace["fill"]
-
-
-# Compiled code by source text: configs of one shape (the same keys and record paths, other
-# values) share one source, since their text is bound as names, so a host sending a new config
-# per call compiles Python once per shape. Bounded: least recent go first.
-_CODE: OrderedDict[str, Any] = OrderedDict()
-_CODE_LOCK = threading.Lock()
-
-
-def _code(source: str) -> Any:
-    with _CODE_LOCK:
-        found = _CODE.get(source)
-        if found is not None:
-            _CODE.move_to_end(source)
-            return found
-    try:
-        found = compile(source, "<cio-connector compiled config>", "exec")
-    except (RecursionError, MemoryError, SyntaxError):  # a config nesting past what the compiler takes
-        return None
-    with _CODE_LOCK:
-        _CODE[source] = found
-        while len(_CODE) > 256:
-            _CODE.popitem(last=False)
-    return found
+    return lines, by_location
 
 
 def _fast_test(variable: str, field: Field | None) -> str:
@@ -101,6 +186,8 @@ def _fast_test(variable: str, field: Field | None) -> str:
     field, an int for an integer field) passes straight through."""
     if field is not None and field.type == "integer":
         return f"type({variable}) is not int"
+    if field is None:  # a free-form value: a whole number is taken as it is too
+        return f"(type({variable}) is not str or not {variable}.isascii()) and type({variable}) is not int"
     return f"type({variable}) is not str or not {variable}.isascii()"
 
 

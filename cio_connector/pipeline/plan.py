@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from .._util.jsonpath import PathPart
 from ..declarative.fastcheck import specialize_fast_check
-from ..declarative.fieldcheck import split_fast_check
+from ..declarative.fieldcheck import split_checks
 from ..declarative.jsonsafe import normalize
 from ..declarative.models import Field
 from ..declarative.staticcheck import static_fast_check
 from ..errors import InputError, Problem
-from .codegen import compile_fill
+from .codegen import compile_build, compile_fill
 from .fields import check_config, fit_value, json_problems
+from .splice import Shape
 from .template_text import MAX_CONFIG_SOURCE, MAX_TEMPLATE_SOURCE, record_path, template_locations
 
 if TYPE_CHECKING:
@@ -82,19 +83,36 @@ class ActionPlan:
             else:
                 self._spare.append(first)
         self._slots = tuple(self._slot(at) for at in locations) if not static else ()
+        #: The handler, until the plan tiers up: then its compile hook's handler for this config's
+        #: shape (constant parts encoded once), when it has one.
+        self._handler = action.handler
+        self._shape: Shape | None = None
         parents = {slot.location[:i] for slot in self._slots for i in range(1, len(slot.location))}
         self._copy_order = sorted(parents, key=len)  # containers to copy, outermost first
         self._compiled_fill = self._compile_fill() if self._slots and self._fast is not None else None
+        #: The valid path as one generated function (reads, checks, the handler), made when the
+        #: plan tiers up (see ``build``); until then, and for anything it declines, the general path.
+        self._compiled: Any = None
+        self._compile_checks: tuple[Any, Any] | None = None
         if self._slots and self._fast is not None and isinstance(self._template, dict):
             # Each record's verdict, narrowed to what changes per record: field by field when the
             # schema splits so, else the whole check with the constant fields' x- keywords decided.
-            heads = {slot.location[0] for slot in self._slots}
-            constant = frozenset(key for key in self._template if key not in heads)
-            self._fast = (split_fast_check(action.schema, self._template, [slot.location for slot in self._slots])
-                          or specialize_fast_check(action.schema, self._template, constant) or self._fast)
+            split = split_checks(action.schema, self._template, [slot.location for slot in self._slots])
+            if split is not None:
+                self._fast = split.joined()
+            else:
+                heads = {slot.location[0] for slot in self._slots}
+                constant = frozenset(key for key in self._template if key not in heads)
+                self._fast = specialize_fast_check(action.schema, self._template, constant) or self._fast
+            if self._compiled_fill is not None and self._fast is not None:
+                self._compile_checks = (split.by_key, split.whole) if split is not None else ((), (self._fast,))
         self.problems: tuple[Problem, ...] = tuple(static)
         if static:
             self._fast = None
+        #: Generating code costs more than a build: a plan used once (a host's call with its own
+        #: config) never pays it; the second build tiers the plan up.
+        self._tiered = bool(static)
+        self._seen = False
 
     def __repr__(self) -> str:
         return f"<ActionPlan {self.action.name} templates={len(self._slots)} problems={len(self.problems)}>"
@@ -102,8 +120,17 @@ class ActionPlan:
     # -- per record --------------------------------------------------------------------------
     def build(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
         """The request for one record; raises ``InputError`` with every problem."""
-        if context is None and self._compiled_fill is not None:
-            request = self._compiled_build(record)
+        if context is None:
+            compiled = self._compiled
+            if compiled is None and not self._tiered:
+                if self._seen:
+                    compiled = self._tier_up()
+                self._seen = True
+        if context is None and compiled is not None:
+            try:
+                request = compiled(record)
+            except (TypeError, ValueError):  # a value the encoder refuses: explained by the general path
+                request = None
             if request is not None:
                 return request
         request, problems = self._build(_context(record, context))
@@ -130,28 +157,14 @@ class ActionPlan:
             raise InputError(problems, action=self.action.name)
         return dict(value)
 
-    def _compiled_build(self, record: Any) -> ApiRequest | None:
-        """The valid path at its shortest: generated filling, the verdict, the handler, the size;
-        None for anything else (the general path then decides and explains)."""
-        fill, fast = self._compiled_fill, self._fast
-        filled = fill(record) if fill is not None else None
-        if filled is None or fast is None or not fast(filled):
-            return None
-        try:
-            request = self.action.handler(filled)
-            limit, body = request.max_body_bytes, request.body
-            if limit is None or body is None or len(body) <= limit:
-                return request
-        except (TypeError, ValueError):  # a value the encoder refuses: explained by the general path
-            pass
-        return None
-
     def _build(self, ctx: Mapping[str, Any]) -> tuple[ApiRequest | None, list[Problem]]:
         if self._constant is not None:
             try:
                 return self._spare.pop(), []  # list.pop is atomic: no two threads get the same request
             except IndexError:
-                request = self.action.handler(self._constant)
+                if not self._tiered:
+                    self._tier_up()
+                request = self._handler(self._constant)
             if request.first_problem() is None:
                 return request, []
             return self._explain(ctx)
@@ -161,7 +174,7 @@ class ActionPlan:
                 filled = self._fill(ctx)
             if filled is not None and self._fast(filled):
                 try:
-                    request = self.action.handler(filled)
+                    request = self._handler(filled)
                     if request.first_problem() is None:
                         return request, []
                 except (TypeError, ValueError):  # a value the encoder refuses: explained below
@@ -176,6 +189,33 @@ class ActionPlan:
         request = self.action.handler(value)
         too_large = self.action.request_problems(request)
         return (None, too_large) if too_large else (request, [])
+
+    # -- compiling -----------------------------------------------------------------------------
+    def _tier_up(self) -> Any:
+        """The handler compiled for this config's shape and the valid path as one function (None
+        when there is none); once, even when two threads get here together (both compile the
+        same code, and either result is right)."""
+        self._handler = self._compile_handler(tuple(slot.location for slot in self._slots))
+        if self._compile_checks is not None:
+            by_key, whole = self._compile_checks
+            slots = [(slot.location, slot.record_path or (), slot.field) for slot in self._slots]
+            self._compiled = compile_build(self._template, slots, fit_value, json_problems, by_key, whole,
+                                           self._handler, self._shape.mirrors if self._shape else None)
+        self._tiered = True
+        return self._compiled
+
+    def _compile_handler(self, locations: tuple[tuple[PathPart, ...], ...]) -> Any:
+        """The handler's compile hook for this config's shape; the handler when it has none, or
+        when the hook declines the shape."""
+        hook = self.action.compile_handler
+        if hook is None or not isinstance(self._template, dict) or (locations and self._fast is None):
+            return self.action.handler
+        self._shape = Shape(self._template, frozenset(locations))
+        try:
+            compiled = hook(self._shape)
+        except (TypeError, ValueError, KeyError):  # a constant the handler itself would refuse
+            compiled = None
+        return compiled if compiled is not None else self.action.handler
 
     # -- filling templates -------------------------------------------------------------------
     def _compile_fill(self) -> Any:

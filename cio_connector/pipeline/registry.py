@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .request import ApiRequest
+
+if TYPE_CHECKING:
+    from .splice import Compiler
 
 __all__ = ["Handler", "HandlerRegistry", "HandlerSpec", "handler"]
 
@@ -32,6 +35,9 @@ class HandlerSpec:
     idempotent: bool = True
     #: It deletes data or changes it beyond undoing (delete, remove, merge, suppress).
     destructive: bool = False
+    #: The handler specialised for one config's shape (``pipeline.splice``), or None: a plan's
+    #: valid path then runs the handler itself. Same requests, byte for byte.
+    compile: Compiler | None = field(default=None, compare=False)
 
     def build(self, inputs: Mapping[str, Any]) -> ApiRequest:
         """The handler's request, marked resendable only as far as the declaration allows."""
@@ -47,12 +53,15 @@ def handler(
     field_map: Mapping[str, str] | None = None,
     idempotent: bool = True,
     destructive: bool = False,
+    compile: Compiler | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare ``function`` as the handler of action ``name`` (no registration as a side effect:
-    a registry lists its handlers)."""
+    a registry lists its handlers). ``compile`` builds the same requests for configs of a given
+    shape, faster (see ``pipeline.splice``)."""
 
     def declare(function: Handler) -> Handler:
-        spec = HandlerSpec(name, function, dict(field_map or {}), idempotent=idempotent, destructive=destructive)
+        spec = HandlerSpec(name, function, dict(field_map or {}), idempotent=idempotent, destructive=destructive,
+                           compile=compile)
         setattr(function, _SPEC, spec)
         return function
 

@@ -108,3 +108,63 @@ def test_a_map_with_fixed_keys_is_judged_by_its_templated_values_and_its_size(co
     for value in values:
         instance = {"attrs": {"a": value, "bb": constant}}
         assert split(instance) == _map_whole(instance), instance
+
+
+# -- every shipped action: the split check, as a function and as generated code, is the full checker's verdict
+from cio_connector import load_connector  # noqa: E402
+from cio_connector.declarative.fieldcheck import split_checks  # noqa: E402
+from cio_connector.pipeline.source import generated  # noqa: E402
+from cio_connector.pipeline.splice import bind  # noqa: E402
+
+from .test_compiled_handlers import RICH  # noqa: E402
+from .test_plan_differential import field_values, full_verdict  # noqa: E402
+
+CONNECTOR = load_connector()
+
+
+def _generated(split) -> object:
+    """The split's checks as one generated function of the instance (what a plan writes inline)."""
+    names: dict = {}
+    lines = ["def judge(instance):"]
+    for index, (key, checks) in enumerate(split.by_key):
+        lines.append(f"    value{index} = instance[{bind(names, key)}]")
+        for number, check in enumerate(checks):
+            source = getattr(check, "source", None)
+            if source is None:
+                lines.append(f"    if not {bind(names, check)}(value{index}): return None")
+            else:
+                lines += ["    " + line for line in source(f"value{index}", lambda v: bind(names, v), f"t{index}_{number}")]
+    lines += [f"    if not {bind(names, check)}(instance): return None" for check in split.whole]
+    lines.append("    return True")
+    return generated("judge", lines, names)
+
+
+@pytest.mark.parametrize("action", sorted(CONNECTOR.actions))
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_every_actions_split_check_is_the_full_checkers_verdict(action, data):
+    """Every key read from the record (maps: every value), so each per-field check is exercised:
+    a valid config with some of its values (or map values) swapped for edge cases."""
+    instance = dict(RICH[action])
+    for key in data.draw(st.sets(st.sampled_from(sorted(instance)), max_size=1)):
+        if isinstance(instance[key], dict) and data.draw(st.booleans()):
+            instance[key] = {name: data.draw(field_values(action, "mappings") if action == "upsert_customer"
+                                             else st.one_of(st.text(max_size=3), st.integers(), st.none()))
+                             for name in instance[key]}
+        else:
+            instance[key] = data.draw(field_values(action, key))
+    locations: list[tuple] = []
+    template: dict = {}
+    for key, value in instance.items():
+        if isinstance(value, dict) and value and all(isinstance(name, str) for name in value):
+            locations += [(key, name) for name in value]
+            template[key] = {name: "{{ x }}" for name in value}
+        else:
+            locations.append((key,))
+            template[key] = "{{ x }}"
+    split = split_checks(CONNECTOR.actions[action].schema, template, locations)
+    if split is None:
+        return
+    expected = full_verdict(action, instance)
+    assert split.joined()(instance) == expected, instance
+    assert (_generated(split)(instance) is True) == expected, instance

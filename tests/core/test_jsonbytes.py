@@ -68,3 +68,35 @@ def test_what_json_cannot_carry_is_refused():
     cycle.append(cycle)
     with pytest.raises(ValueError):
         compact_json(cycle)
+
+
+_STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+scalars = st.text() | st.integers() | st.integers(min_value=2**63 - 2, max_value=2**64 + 2) | numbers | st.booleans() | st.none()
+
+
+def _outcome(encode, value):
+    try:
+        return encode(value)
+    except ValueError as error:  # NaN refused, or text with a lone surrogate that UTF-8 cannot carry
+        return type(error).__mro__[1] if isinstance(error, UnicodeError) else ValueError
+
+
+@settings(max_examples=3000, deadline=None)
+@given(scalars | values)
+def test_one_value_is_written_as_compact_json_writes_it(value):
+    """Texts (lone surrogates and control characters included), integers past 64 bits, floats
+    and NaN: the quick encoder of one value gives the same bytes, or the same refusal."""
+    from cio_connector._util.jsonbytes import value_json
+
+    assert _outcome(value_json, value) == _outcome(lambda v: _STRICT.encode(v).encode(), value)
+    assert _outcome(value_json, value) == _outcome(lambda v: compact_json(v, allow_nan=False), value)
+
+
+def test_subclasses_of_text_and_numbers_are_written_by_the_stdlib():
+    from cio_connector._util.jsonbytes import value_json
+
+    class Flag(int):
+        def __repr__(self) -> str:
+            return "flag"
+
+    assert value_json(Text("x")) == b'"x"' and value_json(Flag(1)) == b"1"

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cio_connector import load_connector
+from cio_connector.errors import InputError
 from cio_connector.pipeline.fields import check_config, json_problems
 from cio_connector.pipeline.plan import ActionPlan
 from cio_connector.pipeline.template_text import template_locations
@@ -120,11 +121,17 @@ def test_fast_path_and_full_path_build_the_same_request(action, data):
     assert fast_problems == slow_problems
     assert [p.label for p in fast_problems] == [p.label for p in slow_problems]
     if not slow_problems:
-        fast_request = plan.build(record=record)
-        assert fast_request.body == slow_request.body
-        fast_line = (fast_request.method, fast_request.path, fast_request.query)
-        assert fast_line == (slow_request.method, slow_request.path, slow_request.query)
-        assert fast_request.idempotent == slow_request.idempotent
+        first, second = plan.build(record=record), plan.build(record=record)  # the second: tiered up
+        assert_same_request(first, slow_request)
+        assert_same_request(second, slow_request)
+
+
+def assert_same_request(fast, slow) -> None:
+    """Byte for byte, and every declaration a client or a host reads."""
+    assert fast.body == slow.body
+    assert fast == slow  # api, method, path, query and the body as data
+    declared = ("field_map", "max_body_bytes", "not_found", "idempotent", "problems")
+    assert {name: getattr(fast, name) for name in declared} == {name: getattr(slow, name) for name in declared}
 
 
 def test_the_fast_path_is_taken_for_a_plain_valid_record(monkeypatch):
@@ -218,3 +225,30 @@ def test_a_config_the_compiled_validator_refuses_gets_the_full_checks_problems(c
     problems = list(ActionPlan(chosen, config).problems)
     assert problems == check_config(chosen.checker, chosen.tree, config, None)[1]
     assert [p.path for p in problems] == paths
+
+
+def test_a_request_with_a_problem_of_its_own_is_refused_on_the_compiled_path_too():
+    """A send_at read from the record, past how far ahead Customer.io schedules: only the built
+    request shows it, and the compiled path must not hand that request out."""
+    config = {"transactional_message_id": 3, "matching_field": "id", "matching_value": "u1", "to": "a@b.co",
+              "send_at": "{{ record.at }}"}
+    plan = CONNECTOR.plan("send_transactional_email", config)
+    with pytest.raises(InputError) as caught:
+        plan.build(record={"at": 99_999_999_999})
+    assert [(p.path, p.code) for p in caught.value.problems] == [("$.send_at", "too_far_ahead")]
+    assert plan.build(record={"at": 1_700_000_000}).json["send_at"] == 1_700_000_000
+
+
+def test_a_plan_used_once_generates_no_code_and_the_second_build_tiers_it_up(monkeypatch):
+    import cio_connector.pipeline.plan as plan_module
+
+    compiled = []
+    real = plan_module.compile_build
+    monkeypatch.setattr(plan_module, "compile_build", lambda *a, **k: compiled.append(1) or real(*a, **k))
+    config = {"matching_field": "email", "matching_value": "{{ record.email }}", "mappings": {"plan": "{{ record.p }}"}}
+    plan = ActionPlan(CONNECTOR.actions["upsert_customer"], config)
+    first = plan.build(record={"email": "ada@example.com", "p": "pro"})
+    assert compiled == [] and plan._handler is CONNECTOR.actions["upsert_customer"].handler
+    second = plan.build(record={"email": "ada@example.com", "p": "pro"})
+    assert compiled == [1] and plan._handler is not CONNECTOR.actions["upsert_customer"].handler
+    assert_same_request(second, first)

@@ -264,7 +264,8 @@ def test_execute_builds_one_request_on_the_happy_path(files, sandbox, with_recor
         built.append(upsert.handler(inputs))
         return built[-1]
 
-    connector.actions = {**connector.actions, "upsert_customer": dataclasses.replace(upsert, handler=counting)}
+    counted = dataclasses.replace(upsert, handler=counting, compile_handler=None)  # every build through the handler
+    connector.actions = {**connector.actions, "upsert_customer": counted}
     config = {"matching_field": "email", "matching_value": "{{ record.email }}"} if with_record else CONFIGS["upsert_customer"]
     record = files("record", {"email": EMAIL}) if with_record else None
     outcome = protocol.execute(

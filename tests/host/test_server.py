@@ -365,7 +365,8 @@ def counted(connector, monkeypatch, action: str) -> dict[str, int]:
     monkeypatch.setattr(connector, "connection", connection)
     monkeypatch.setattr(connector, "validate", revalidate)
     monkeypatch.setattr(connector, "validate_connection", revalidate)
-    monkeypatch.setattr(connector, "actions", {**connector.actions, action: dataclasses.replace(chosen, handler=handler)})
+    counted = dataclasses.replace(chosen, handler=handler, compile_handler=None)  # every build through the handler
+    monkeypatch.setattr(connector, "actions", {**connector.actions, action: counted})
     return counts
 
 
