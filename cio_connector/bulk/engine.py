@@ -161,21 +161,24 @@ class BulkRun:
     async def _read(self, records: Iterable[Any] | AsyncIterable[Any]) -> None:
         index = 0
         async with aclosing(intake(records, self.options.queue_size, self.options.linger / 2)) as stream:
-            async for record in stream:
+            async for run in stream:
                 if self._stopping:
-                    break
-                if record is IDLE:
+                    return
+                if run is IDLE:
                     await self._flush_due()
                     continue
-                self._take(index, record)
-                index += 1
-                if self._ready:
-                    ready, self._ready = self._ready, []
-                    for batch in ready:
-                        await self._launch(batch)
-                if index % 256 == 0:
-                    await self._flush_due()
-                    self._progress()
+                for record in run:
+                    if self._stopping:
+                        return
+                    self._take(index, record)
+                    index += 1
+                    if self._ready:
+                        ready, self._ready = self._ready, []
+                        for batch in ready:
+                            await self._launch(batch)
+                    if index % 256 == 0:
+                        await self._flush_due()
+                        self._progress()
 
     def _take(self, index: int, record: Any) -> None:
         self.ledger.opened(index)
