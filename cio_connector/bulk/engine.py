@@ -1,9 +1,11 @@
 """The delivery engine: records -> handler requests -> batches -> rate-budgeted, retried sends -> ledger.
 
 One asyncio engine serves both APIs: ``adeliver`` awaits it, ``deliver`` runs it with
-``asyncio.run``. A synchronous record iterator is read on a helper thread into a bounded queue,
-so a slow pipe never stalls batches already waiting (they still flush after ``linger``), and
-memory stays flat: at most ``queue_size`` records waiting, ``concurrency`` batches in flight.
+``asyncio.run``. Records arrive in runs (``intake``): a list or a regular file read in the loop,
+which gets a turn between runs so launched batches are written while the next are built; any
+other synchronous iterator on a helper thread into a bounded queue, so a slow pipe never stalls
+batches already waiting (they still flush after ``linger``). Memory stays flat: at most
+``queue_size`` records waiting, ``concurrency`` batches in flight. A dry run makes no HTTP client.
 """
 
 from __future__ import annotations
