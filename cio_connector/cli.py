@@ -124,11 +124,18 @@ _DESCRIPTION = (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
+_RUN_HELP = "run an action over many records: batched, rate-limited, with a dead letter"
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command; with ``only="run"``, that one alone (a bulk run's start-up skips defining the rest)."""
     parser = argparse.ArgumentParser(prog="cio-connector", description=_DESCRIPTION,
                                      epilog="Each command's --help says more; docs/ in the repository says the rest.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    if only == "run":
+        _bulk_arguments(sub.add_parser("run", help=_RUN_HELP))
+        return parser
     sub.add_parser("actions", help="list the actions and their fields").set_defaults(run=_actions)
     schemas = sub.add_parser("schemas", help="regenerate schemas/ from the manifests")
     schemas.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
@@ -164,13 +171,13 @@ def _parser() -> argparse.ArgumentParser:
 
     add_mcp_command(sub, _port)
 
-    run = sub.add_parser("run", help="run an action over many records: batched, rate-limited, with a dead letter")
-    _bulk_arguments(run)
+    _bulk_arguments(sub.add_parser("run", help=_RUN_HELP))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(only=argv[0] if argv[:1] == ["run"] else None).parse_args(argv)
     try:
         return int(args.run(args))
     except (CioConnectorError, DataFileError) as exc:

@@ -13,9 +13,7 @@ import stat
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
-from .yamlsource import MAX_YAML_DEPTH, UnsafeYamlError, load_yaml
+from .limits import MAX_YAML_DEPTH
 
 __all__ = ["MAX_DATA_BYTES", "DataFileError", "load_data_file", "open_regular", "parse_data", "read_regular"]
 
@@ -104,6 +102,10 @@ def parse_data(text: str, shown: str, *, option: str = "", json_only: bool = Fal
             if not _json_depth_ok(value):
                 raise DataFileError(shown, f"nests deeper than {MAX_YAML_DEPTH} levels", option=option)
             return value
+    import yaml  # JSON files (the common case for a bulk run) never load the YAML reader
+
+    from .yamlsource import UnsafeYamlError, load_yaml
+
     try:
         return load_yaml(text, shown).data
     except yaml.YAMLError as exc:

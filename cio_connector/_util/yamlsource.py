@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .jsonpath import PathPart, json_path
+from .limits import MAX_YAML_BYTES, MAX_YAML_DEPTH
 
 __all__ = ["Located", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "UnsafeYamlError", "json_path", "load_yaml", "read_yaml"]
 
@@ -48,10 +49,6 @@ def _without_timestamps(base: Any) -> type:
 _Loader = _without_timestamps(_SAFE_LOADER)
 _PyLoader = _without_timestamps(yaml.SafeLoader)
 
-#: Bytes of a YAML file we read at all; the shipped manifests are a few KB.
-MAX_YAML_BYTES = 1_000_000
-#: Nesting of mappings and lists; the manifest format needs under ten.
-MAX_YAML_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
 _SCALARS = {_TAG + name for name in ("str", "int", "float", "bool", "null")}

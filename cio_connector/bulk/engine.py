@@ -1,9 +1,11 @@
 """The delivery engine: records -> handler requests -> batches -> rate-budgeted, retried sends -> ledger.
 
 One asyncio engine serves both APIs: ``adeliver`` awaits it, ``deliver`` runs it with
-``asyncio.run``. A synchronous record iterator is read on a helper thread into a bounded queue,
-so a slow pipe never stalls batches already waiting (they still flush after ``linger``), and
-memory stays flat: at most ``queue_size`` records waiting, ``concurrency`` batches in flight.
+``asyncio.run``. Records arrive in runs (``intake``): a list or a regular file read in the loop,
+which gets a turn between runs so launched batches are written while the next are built; any
+other synchronous iterator on a helper thread into a bounded queue, so a slow pipe never stalls
+batches already waiting (they still flush after ``linger``). Memory stays flat: at most
+``queue_size`` records waiting, ``concurrency`` batches in flight. A dry run makes no HTTP client.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client.http import AsyncCioClient, AsyncTransport, Delivery, RetryPolicy, async_client, describe_request
-from ..client.policy import ItemError
+from ..client.describe import describe_request
 from ..errors import CioConnectorError, ConnectionConfigError, InputError, RetryableApiError
 from ..facts import (
     APP_REQUESTS_PER_SECOND,
@@ -30,7 +31,18 @@ from .budget import Budget, RateSettings, open_budget
 from .intake import IDLE, intake
 from .ledger import Failure, Ledger, Summary
 
+if TYPE_CHECKING:  # the HTTP stack is imported when a run sends: a dry run never loads it
+    from ..client.attempts import Delivery, RetryPolicy
+    from ..client.http import AsyncCioClient, AsyncTransport
+    from ..client.policy import ItemError
+
 __all__ = ["BulkOptions", "BulkRun", "adeliver", "deliver"]
+
+
+def _bulk_retry() -> RetryPolicy:
+    from ..client.attempts import RetryPolicy
+
+    return RetryPolicy(max_retries=6, base_delay=0.2, max_delay=5.0, max_retry_after=30.0, deadline=300.0)
 
 
 @dataclass(frozen=True)
@@ -45,9 +57,7 @@ class BulkOptions:
     app_burst: float | None = None
     rate_store: str | None = None
     #: A batch is tried for at most ``deadline`` seconds (waits for the rate budget not counted).
-    retry: RetryPolicy = field(
-        default_factory=lambda: RetryPolicy(max_retries=6, base_delay=0.2, max_delay=5.0, max_retry_after=30.0, deadline=300.0)
-    )
+    retry: RetryPolicy = field(default_factory=_bulk_retry)
     #: Seconds one attempt may wait for its answer.
     timeout: float = 30.0
     item_max_bytes: int = ENTITY_MAX_BYTES
@@ -119,8 +129,12 @@ class BulkRun:
             api: open_budget(api, settings, store=opts.rate_store, workspace=workspace) for api, settings in rates.items()
         }
         self._pacing = {api: _Pacing(self, budget) for api, budget in self._budgets.items()}
-        self._client: AsyncCioClient = async_client(self.connection, in_flight=opts.concurrency, timeout=opts.timeout,
-                                                    retry=opts.retry, transport=self._transport)
+        self._client: AsyncCioClient | None = None
+        if not opts.dry_run:  # nothing is sent: no HTTP client is made, nor its stack imported
+            from ..client.http import async_client
+
+            self._client = async_client(self.connection, in_flight=opts.concurrency, timeout=opts.timeout,
+                                        retry=opts.retry, transport=self._transport)
         unreadable: Exception | None = None
         try:
             try:
@@ -134,7 +148,8 @@ class BulkRun:
             while self._tasks:
                 await asyncio.gather(*list(self._tasks))
         finally:
-            await self._client.aclose()
+            if self._client is not None:
+                await self._client.aclose()
             for budget in self._budgets.values():
                 await budget.aclose()
         summary = self.ledger.finish()
@@ -148,21 +163,24 @@ class BulkRun:
     async def _read(self, records: Iterable[Any] | AsyncIterable[Any]) -> None:
         index = 0
         async with aclosing(intake(records, self.options.queue_size, self.options.linger / 2)) as stream:
-            async for record in stream:
+            async for run in stream:
                 if self._stopping:
-                    break
-                if record is IDLE:
+                    return
+                if run is IDLE:
                     await self._flush_due()
                     continue
-                self._take(index, record)
-                index += 1
-                if self._ready:
-                    ready, self._ready = self._ready, []
-                    for batch in ready:
-                        await self._launch(batch)
-                if index % 256 == 0:
-                    await self._flush_due()
-                    self._progress()
+                for record in run:
+                    if self._stopping:
+                        return
+                    self._take(index, record)
+                    index += 1
+                    if self._ready:
+                        ready, self._ready = self._ready, []
+                        for batch in ready:
+                            await self._launch(batch)
+                    if index % 256 == 0:
+                        await self._flush_due()
+                        self._progress()
 
     def _take(self, index: int, record: Any) -> None:
         self.ledger.opened(index)
@@ -217,6 +235,7 @@ class BulkRun:
                 self._on_request({**describe_request(self.connection, request), "records": [t.index for t in batch.tickets]})
             self.ledger.delivered(batch.tickets)
             return
+        assert self._client is not None
         delivery = await self._client.deliver(request, action=self.action, pacing=self._pacing[batch.api])
         self.summary.retries += max(delivery.attempts - 1, 0)
         if delivery.error is None:

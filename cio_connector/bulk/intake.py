@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Iterator
 from typing import Any
 
 __all__ = ["IDLE", "YIELD_EVERY", "intake"]
@@ -25,27 +25,44 @@ def reads_without_blocking(records: Any) -> bool:
 
 
 async def intake(records: Iterable[Any] | AsyncIterable[Any], size: int, idle: float) -> AsyncGenerator[Any, None]:
-    """Records one by one, with ``IDLE`` whenever none arrived for ``idle`` seconds.
+    """Records in runs (lists of at most ``YIELD_EVERY``), with ``IDLE`` whenever none arrived for ``idle`` seconds.
 
-    A list or a regular file is read right here, in the loop, with a turn of the loop every
-    ``YIELD_EVERY`` records. Any other sync iterable is read on a helper thread into a deque
-    (appends and pops are atomic, so the hand-off costs no lock per record); the reader pauses
-    while ``size`` records wait.
+    The event loop gets a turn between two runs. A list or a regular file is read right here, in
+    the loop. Any other sync iterable may wait (a pipe, a host's generator reading a database), so
+    it is read on a helper thread into a deque (appends and pops are atomic: the hand-off costs no
+    lock per record), and whatever has arrived is taken as one run; the reader pauses while ``size``
+    records wait. Records read before the source fails are handed over before its error.
     """
     if isinstance(records, AsyncIterable):
         async for record in records:
-            yield record
+            yield [record]
         return
     if reads_without_blocking(records):
-        count = 0
-        for record in records:
-            yield record
-            count += 1
-            if count % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
-        return
+        iterator = iter(records)
+        while True:
+            run, error = _next_run(iterator, YIELD_EVERY)
+            if run:
+                yield run
+            if error is not None:
+                raise error
+            if len(run) < YIELD_EVERY:
+                return
+            await asyncio.sleep(0)
     async for item in _threaded(records, size, idle):
         yield item
+
+
+def _next_run(iterator: Iterator[Any], limit: int) -> tuple[list[Any], Exception | None]:
+    """Up to ``limit`` records, and the error that stopped the source early (if one did)."""
+    run: list[Any] = []
+    try:
+        for record in iterator:
+            run.append(record)
+            if len(run) >= limit:
+                break
+    except Exception as exc:  # noqa: BLE001 - raised by the caller once the records before it are handed over
+        return run, exc
+    return run, None
 
 
 async def _threaded(records: Iterable[Any], size: int, idle: float) -> AsyncGenerator[Any, None]:
@@ -72,26 +89,30 @@ async def _threaded(records: Iterable[Any], size: int, idle: float) -> AsyncGene
 
     threading.Thread(target=produce, name="cio-bulk-reader", daemon=True).start()
     loop = asyncio.get_running_loop()
-    count = 0
     try:
         while True:
-            try:
-                item = waiting.popleft()
-            except IndexError:
+            if not waiting:
                 arrived.clear()
                 if not waiting and not await loop.run_in_executor(None, arrived.wait, idle):
                     yield IDLE
                 continue
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            if len(waiting) < size // 2:
+            run: list[Any] = []
+            ended: Any = None
+            while waiting and len(run) < YIELD_EVERY:
+                item = waiting.popleft()
+                if item is _END or isinstance(item, BaseException):
+                    ended = item
+                    break
+                run.append(item)
+            if not room.is_set() and len(waiting) < size // 2:
                 room.set()
-            yield item
-            count += 1
-            if count % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
+            if run:
+                yield run
+            if ended is _END:
+                return
+            if ended is not None:
+                raise ended
+            await asyncio.sleep(0)
     finally:
         stop.set()
         room.set()

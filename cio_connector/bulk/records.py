@@ -7,8 +7,9 @@ import csv
 import io
 import json
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -25,6 +26,14 @@ _SUFFIXES: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "
 #: A dead-letter line has exactly these keys; read back as records, it yields its ``record``.
 DEAD_LETTER_KEYS = frozenset({"record", "action", "error", "message", "attempts", "problems"})
 _CHUNK = 1 << 16
+
+_orjson_loads: Callable[[bytes], Any] | None
+try:
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - a declared dependency; the stdlib alone reads the same records
+    _orjson_loads = None
+#: 19 digits in a row may be an integer past 64 bits, which orjson would read as a float: the stdlib reads it.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 class _Counting(io.RawIOBase):
@@ -134,12 +143,24 @@ def _as_record(value: Any, source: str, where: str) -> dict[str, Any]:
     return value
 
 
+def _decode(line: bytes) -> Any:
+    """``json.loads(line)``: by orjson (about five times faster) when it reads the same value; by the
+    stdlib whenever orjson refuses (NaN, 1e400, a lone surrogate, a BOM, nesting past its limit, not
+    JSON), so those records read and fail exactly as the stdlib reads and fails them."""
+    if _orjson_loads is not None and _LONG_DIGITS.search(line) is None:
+        try:
+            return _orjson_loads(line)
+        except ValueError:
+            pass
+    return json.loads(line)
+
+
 def _jsonl(stream: IO[bytes], source: str) -> Iterator[dict[str, Any]]:
     for number, line in _lines(stream, source):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _decode(line)
         except RecursionError:
             raise _bad(source, f"{number}", _TOO_DEEP) from None
         except ValueError as exc:  # not JSON, or not UTF-8

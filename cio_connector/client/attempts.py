@@ -6,11 +6,13 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import CioConnectorError, RetryableApiError
 from ..pipeline.request import ApiRequest
-from .policy import ItemError, refused_items
+
+if TYPE_CHECKING:  # the status policy imports httpx: a retry policy made for a dry run needs neither
+    from .policy import ItemError
 
 __all__ = ["ApiResponse", "Attempts", "Delivery", "Pacing", "RetryPolicy", "UNPACED"]
 
@@ -95,6 +97,8 @@ class Delivery:
             raise self.error from None
         assert self.status is not None
         if self.refused:
+            from .policy import refused_items
+
             raise refused_items(self.status, self.refused, self.request, action=self.action)
         return ApiResponse(self.status, self.json, self.attempts)
 

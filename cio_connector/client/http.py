@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import time
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeAlias
-from urllib.parse import urlencode
 
 import httpx
 
-from .._version import __version__
 from ..errors import CioConnectorError, RetryableApiError
 from ..pipeline.request import ApiRequest
 from .attempts import UNPACED, ApiResponse, Attempts, Delivery, Pacing, RetryPolicy
-from .connection import MASK, Connection
+from .connection import Connection
+from .describe import auth_header, describe_request, request_headers, request_url, user_agent
 from .policy import read_answer, transport_error
 from .transports import async_transport
 
@@ -40,7 +37,7 @@ __all__ = [
 
 logger = logging.getLogger("cio_connector.http")  # the name hosts configure (README); kept across moves
 
-USER_AGENT = f"cio-connector/{__version__} httpx/{httpx.__version__}"
+USER_AGENT = user_agent()
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 #: Keep-alive connections for hosts sending many calls in flight (Track allows 1,000 per second).
 DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=30.0)
@@ -48,39 +45,11 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32, 
 AsyncTransport: TypeAlias = httpx.AsyncBaseTransport
 
 
-def _auth_header(connection: Connection, api: str) -> str:
-    if api == "app":
-        return f"Bearer {connection.app_api_key}"
-    pair = f"{connection.site_id}:{connection.track_api_key}".encode()
-    return "Basic " + base64.b64encode(pair).decode()
-
-
-def _base_url(connection: Connection, request: ApiRequest) -> str:
-    return connection.app_url if request.api == "app" else connection.track_url
-
-
-def _url(connection: Connection, request: ApiRequest) -> str:
-    return _base_url(connection, request) + request.path
-
-
 # Parsing a URL is most of the cost of building an ``httpx.Request``; a host sends most of its
 # requests to a few URLs (the v2 entity endpoint), so parsed URLs are kept, a bounded number.
 @lru_cache(maxsize=1024)
 def _parsed_url(url: str) -> httpx.URL:
     return httpx.URL(url)
-
-
-@lru_cache(maxsize=256)
-def _host_header(base_url: str) -> str:
-    """The ``Host`` httpx sends to a base URL (lower-cased, default port dropped): the path cannot change it."""
-    return httpx.URL(base_url).netloc.decode("ascii")
-
-
-def _headers(connection: Connection, request: ApiRequest, authorization: str) -> dict[str, str]:
-    headers = {"Authorization": authorization, "User-Agent": USER_AGENT, "Accept": "application/json"}
-    if request.body is not None:
-        headers["Content-Type"] = "application/json"
-    return headers
 
 
 def http_request(
@@ -94,31 +63,11 @@ def http_request(
     headers made beforehand (a client keeps them per API), or made here.
     """
     if headers is None:
-        headers = httpx.Headers(_headers(connection, request, _auth_header(connection, request.api)))
+        headers = httpx.Headers(request_headers(request, auth_header(connection, request.api)))
     return httpx.Request(
-        request.method, _parsed_url(_url(connection, request)), headers=headers, params=list(request.query) or None,
+        request.method, _parsed_url(request_url(connection, request)), headers=headers, params=list(request.query) or None,
         content=request.body, extensions={"timeout": timeout.as_dict()},
     )
-
-
-def describe_request(connection: Connection, request: ApiRequest) -> dict[str, Any]:
-    """What would be sent, for dry runs and logs: credentials masked, nothing else hidden."""
-    scheme = "Bearer" if request.api == "app" else "Basic"
-    url = _url(connection, request)
-    if request.query:
-        url += "?" + urlencode(request.query)
-    headers = {"host": _host_header(_base_url(connection, request))}
-    headers.update((name.lower(), value) for name, value in _headers(connection, request, f"{scheme} {MASK}").items())
-    if request.body is not None:
-        headers["content-length"] = str(len(request.body))
-    return {"method": request.method, "url": url, "headers": headers, "json": _json_of(request)}
-
-
-def _json_of(request: ApiRequest) -> Any:
-    """The body as JSON; a request packed from parts encoded elsewhere (a bulk batch) carries only its bytes."""
-    if request.json is not None or request.body is None:
-        return request.json
-    return json.loads(request.body)
 
 
 def _cut(value: float | None, left: float) -> float:
@@ -151,7 +100,7 @@ class _Base:
         key = (request.api, request.body is not None)
         headers = self._headers.get(key)
         if headers is None:
-            made = _headers(self.connection, request, _auth_header(self.connection, request.api))
+            made = request_headers(request, auth_header(self.connection, request.api))
             headers = self._headers[key] = httpx.Headers(made)
         return http_request(self.connection, request, timeout, headers=headers)
 
@@ -163,7 +112,7 @@ class _Base:
         request, action = attempts.request, attempts.action
         if logger.isEnabledFor(logging.DEBUG):
             answer = type(error).__name__ if error is not None else str(response.status_code if response else "?")
-            logger.debug("%s %s -> %s in %.0f ms (attempt %d, action %s)", request.method, _url(self.connection, request),
+            logger.debug("%s %s -> %s in %.0f ms (attempt %d, action %s)", request.method, request_url(self.connection, request),
                          answer, elapsed * 1000, attempts.count, action)
         if error is not None:
             failure = transport_error(error, request, action=action)

@@ -1,4 +1,4 @@
-"""Handing records to the engine's loop: in order, with the loop given a turn as they flow."""
+"""Handing records to the engine's loop: in order, in runs, with the loop given a turn between runs."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ async def _drain_beside_a_ticker(records) -> tuple[list, int]:
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0)
     start = turns
-    seen = [item async for item in intake(records, 4096, 5.0) if item is not IDLE]
+    runs = [item async for item in intake(records, 4096, 5.0) if item is not IDLE]
+    assert all(0 < len(run) <= YIELD_EVERY for run in runs)
+    seen = [record for run in runs for record in run]
     done.set()
     await ticker
     return seen, turns - start
@@ -63,6 +65,31 @@ def test_a_failing_generator_raises_in_the_consumer():
 
     with pytest.raises(RuntimeError, match="broke"):
         asyncio.run(_drain_beside_a_ticker(broken()))
+
+
+class _BreaksAfter:
+    """A source that fails after ``count`` records; ``regular`` says whether it is read in the loop."""
+
+    def __init__(self, count: int, regular: bool) -> None:
+        self.count, self.regular = count, regular
+
+    def __iter__(self):
+        yield from ({"i": i} for i in range(self.count))
+        raise ValueError("line 71: not JSON")
+
+
+@pytest.mark.parametrize("regular", [True, False], ids=["in the loop", "on a helper thread"])
+def test_records_read_before_a_source_fails_are_handed_over_before_its_error(regular):
+    handed: list = []
+
+    async def drain() -> None:
+        async for run in intake(_BreaksAfter(YIELD_EVERY + 6, regular), 4096, 5.0):
+            if run is not IDLE:
+                handed.extend(run)
+
+    with pytest.raises(ValueError, match="line 71"):
+        asyncio.run(drain())
+    assert handed == [{"i": i} for i in range(YIELD_EVERY + 6)]
 
 
 def test_a_regular_file_reads_without_blocking_and_a_pipe_does_not(tmp_path):

@@ -88,3 +88,34 @@ def test_bad_input_names_the_file_and_the_place(tmp_path, name, text, message):
     with pytest.raises(InputError) as caught:
         list(read_records(path))
     assert message in str(caught.value)
+
+
+# Every line a JSONL file may hold reads as the stdlib reads it, whichever decoder took it: the same
+# value (NaN, huge integers and lone surrogates included) or the same error.
+LINES = [b'{"a":1,"a":2}', b'{"n":-0.0}', b'{"n":1E400}', b'{"n":NaN}', b'{"n":-Infinity}', b'{"s":"\\ud800"}',
+         b'{"n":123456789012345678901234567890}', b'{"n":18446744073709551616}', b'{"n":-9223372036854775809}',
+         b'{"n":9223372036854775807}', b'{"n":2.5e-324}', b'{"n":0.30000000000000004}', b'\xef\xbb\xbf{"bom":1}',
+         b'{"s":"\xed\xa0\x80"}', b'{"s":"\\u00e9\\ud83d\\ude00"}', b'{"a":1,}', b'{"a":01}', b'{"a":"\x01"}',
+         b'{"a":1}\x0c', b'{} {}', b'{"a":"\xff"}', b'[' * 2000 + b']' * 2000]
+
+
+def stdlib_reading(line: bytes) -> str:
+    """What ``json.loads`` alone makes of a line: the record (as its repr), or the reader's message."""
+    try:
+        value = json.loads(line)
+    except RecursionError:
+        return "r.jsonl:1: nests too deeply to be a record"
+    except ValueError as exc:
+        return f"r.jsonl:1: not JSON: {exc}"
+    return repr(value) if isinstance(value, dict) else f"r.jsonl:1: each record must be a JSON object, got {type(value).__name__}"
+
+
+@pytest.mark.parametrize("line", LINES, ids=range(len(LINES)))
+def test_a_jsonl_line_reads_as_the_stdlib_reads_it(tmp_path, line):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(line + b"\n")
+    try:
+        read = repr(list(read_records(path))[0])
+    except InputError as exc:
+        read = exc.problems[0].message.removeprefix(str(tmp_path) + "/")
+    assert read == stdlib_reading(line)
