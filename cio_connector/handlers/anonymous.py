@@ -9,7 +9,7 @@ from .._util.timestamps import unix_seconds
 from .._util.ulid import new_ulid
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
-from ..pipeline.splice import Shape, Var, spliced
+from ..pipeline.splice import Shape, spliced
 from .events import AUTO_EVENT_ID, event_extras
 
 __all__ = ["ANONYMOUS_EVENTS_PATH", "track_anonymous_event"]
@@ -28,8 +28,7 @@ _FIELDS = {
 def _compile(shape: Shape) -> Any:
     if "name" not in shape:
         return None
-    name = shape.mirror("name")
-    body: dict[str, Any] = {"name": Var(name.path, convert=str.strip) if isinstance(name, Var) else name.strip()}
+    body: dict[str, Any] = {"name": shape.converted("name", str.strip)}
     if "anonymous_id" in shape:  # text when given (never null): the schema says so
         anonymous_id = shape.mirror("anonymous_id")
         if anonymous_id is not None:

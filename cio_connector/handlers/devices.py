@@ -9,7 +9,7 @@ from typing import Any
 from .._util.timestamps import unix_seconds
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
-from ..pipeline.splice import Shape, Var
+from ..pipeline.splice import Shape
 from .identity import identifiers_for, identifiers_template
 from .people import entity_request, entity_template
 
@@ -51,12 +51,9 @@ def _compile_device(action: str) -> Any:
             if "platform" not in shape:
                 return None
             device["platform"] = shape.mirror("platform")
-            if "last_used" in shape:
-                last_used = shape.mirror("last_used")
-                if isinstance(last_used, Var):  # a whole number or a date (never null)
-                    device["last_used"] = Var(last_used.path, convert=unix_seconds)
-                elif last_used is not None:
-                    device["last_used"] = unix_seconds(last_used)
+            last_used = shape.converted("last_used", unix_seconds)  # a record's value is never null
+            if last_used is not None:
+                device["last_used"] = last_used
             if "device_mappings" in shape:
                 if not shape.fixed("device_mappings"):
                     return None  # a record's null would leave its key out: per record

@@ -54,12 +54,9 @@ def event_extras(shape: Shape, body: dict[str, Any], *, attributes: str = "attri
         return None
     if mappings:
         body[attributes] = mappings
-    if "timestamp" in shape:
-        timestamp = shape.mirror("timestamp")
-        if isinstance(timestamp, Var):  # a record's value: a whole number or a date (never null)
-            body["timestamp"] = Var(timestamp.path, convert=unix_seconds)
-        elif timestamp is not None:
-            body["timestamp"] = unix_seconds(timestamp)
+    timestamp = shape.converted("timestamp", unix_seconds)  # a record's value is never null: the schema types it
+    if timestamp is not None:
+        body["timestamp"] = timestamp
     if "event_id" in shape:
         if not shape.fixed("event_id"):
             return None  # an id read from the record may be empty: sent or not per record
@@ -73,11 +70,7 @@ def _compile_event(action: str, name_key: str, fields: Mapping[str, str], *, str
     def compile_event(shape: Shape) -> Any:
         if name_key not in shape or "customer_id" not in shape:
             return None
-        name = shape.mirror(name_key)
-        if isinstance(name, Var):
-            name = Var(name.path, convert=_strip) if strip else name
-        elif strip:
-            name = name.strip()
+        name = shape.converted(name_key, _strip) if strip else shape.mirror(name_key)
         body: dict[str, Any] = {
             "type": "person",
             "identifiers": shaped_identifiers_template(shape, "customer_id"),

@@ -8,7 +8,7 @@ from typing import Any
 from .._util.timestamps import unix_seconds
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
-from ..pipeline.splice import Shape, Var, spliced
+from ..pipeline.splice import Shape, spliced
 
 __all__ = ["METRICS_PATH", "report_delivery_metric"]
 
@@ -27,12 +27,9 @@ def _compile(shape: Shape) -> Any:
     if "delivery_id" not in shape or "metric" not in shape:
         return None
     body: dict[str, Any] = {"delivery_id": shape.mirror("delivery_id"), "metric": shape.mirror("metric")}
-    if "timestamp" in shape:
-        timestamp = shape.mirror("timestamp")
-        if isinstance(timestamp, Var):  # a whole number or a date (never null)
-            body["timestamp"] = Var(timestamp.path, convert=unix_seconds)
-        elif timestamp is not None:
-            body["timestamp"] = unix_seconds(timestamp)
+    timestamp = shape.converted("timestamp", unix_seconds)  # a record's value is never null
+    if timestamp is not None:
+        body["timestamp"] = timestamp
     for key in _OPTIONAL:  # text when given (never null)
         if key in shape and (value := shape.mirror(key)) is not None:
             body[key] = value

@@ -78,6 +78,16 @@ class Shape:
             found = self.mirrors[key] = self._mirror(self.template[key], (key,))
         return found
 
+    def converted(self, key: str, convert: Callable[[Any], Any]) -> Any:
+        """``convert`` of ``key``'s value: decided now for a constant (None when absent or null),
+        per record (a ``Var``) for a record's value."""
+        if key not in self.template:
+            return None
+        value = self.mirror(key)
+        if isinstance(value, Var):
+            return Var(value.path, convert=convert)
+        return None if value is None else convert(value)
+
     def _mirror(self, value: Any, at: tuple[PathPart, ...]) -> Any:
         if at in self.varying:
             return Var(at)
