@@ -255,7 +255,13 @@ def async_client(
     transport: AsyncTransport | None = None,
 ) -> AsyncCioClient:
     """An ``AsyncCioClient`` for ``in_flight`` sends at once (bulk): that many connections, all kept
-    alive; ``timeout`` seconds for each attempt's answer (5 to connect), cut to the retry deadline."""
+    alive; ``timeout`` seconds for each attempt's answer (5 to connect), cut to the retry deadline.
+
+    Over httpx's own pool unless ``transport`` is given: a bulk run sends a few large batches, so
+    the per-request pool cost aiohttp saves a host does not show, while importing aiohttp (with
+    its TLS set-up) would be a large part of a short run's start-up."""
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    if transport is None:
+        transport = httpx.AsyncHTTPTransport(limits=limits)
     return AsyncCioClient(connection, transport=transport, timeout=httpx.Timeout(timeout, connect=5.0), retry=retry,
                           limits=limits)

@@ -151,6 +151,15 @@ def test_the_async_client_for_many_sends_in_flight_keeps_the_policy():
     assert (client.timeout.read, client.timeout.connect, client.retry.max_retries) == (12.0, 5.0, 1)
 
 
+def test_the_bulk_client_sends_over_httpxs_own_pool_sized_for_its_sends_in_flight():
+    """A few large batches: aiohttp's per-request saving does not show, its import would."""
+    client = async_client(checked_connection(), in_flight=6, timeout=10.0)
+    transport = client._http._transport
+    assert type(transport) is httpx.AsyncHTTPTransport
+    assert transport._pool._max_connections == 6
+    asyncio.run(client.aclose())
+
+
 def test_a_request_carrying_only_its_encoded_body_is_described_from_its_bytes():
     class Encoded(ApiRequest):
         @property
