@@ -19,6 +19,7 @@ from .app_api import app_router
 from .app_send import TRANSACTIONAL_SEND_PREFIX
 from .config import REGIONS, Credentials
 from .controls import Api, Budget, Controls
+from .customerio_rules import BATCH_MAX_BYTES
 from .metrics import METRICS_PATH, metrics_routes
 from .responses import APP_UNAUTHORIZED, TRACK_UNAUTHORIZED, app_error, track_error
 from .state import SandboxState
@@ -105,6 +106,7 @@ class SandboxApp:
             await asyncio.sleep(fault.delay)
         if fault.drop:
             self.controls.log(scope["method"], _raw_path(scope), api, effective_region, None, "dropped")
+            await _read_request(receive)
             await _drop_connection(send)
             return
         response = None
@@ -197,6 +199,24 @@ def _authorized(scope: Scope, api: Api, credentials: Credentials) -> bool:
         return False
     expected = f"{credentials.site_id}:{credentials.track_api_key}".encode()
     return hmac.compare_digest(decoded, expected)
+
+
+#: How much of a dropped request's body is read first (a batch's largest, and some).
+_DRAIN_BYTES = 2 * BATCH_MAX_BYTES
+
+
+async def _read_request(receive: Any) -> None:
+    """The request's body read off the socket (up to ``_DRAIN_BYTES``) before a drop: closing a
+    socket with unread bytes in it sends a reset, and the client would see "connection reset"
+    instead of a server that closed without answering, depending on how the body's packets raced."""
+    seen = 0
+    while seen <= _DRAIN_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        seen += len(message.get("body", b""))
+        if not message.get("more_body"):
+            return
 
 
 async def _drop_connection(send: Any) -> None:
