@@ -106,7 +106,11 @@ class SandboxApp:
             await asyncio.sleep(fault.delay)
         if fault.drop:
             self.controls.log(scope["method"], _raw_path(scope), api, effective_region, None, "dropped")
-            await _read_request(receive)
+            try:
+                async with asyncio.timeout(_DRAIN_SECONDS):  # a body that never comes holds nothing
+                    await _read_request(receive)
+            except TimeoutError:
+                pass
             await _drop_connection(send)
             return
         response = None
@@ -201,8 +205,10 @@ def _authorized(scope: Scope, api: Api, credentials: Credentials) -> bool:
     return hmac.compare_digest(decoded, expected)
 
 
-#: How much of a dropped request's body is read first (a batch's largest, and some).
+#: How much of a dropped request's body is read first (a batch's largest, and some), and how long
+#: the drop waits for it.
 _DRAIN_BYTES = 2 * BATCH_MAX_BYTES
+_DRAIN_SECONDS = 5.0
 
 
 async def _read_request(receive: Any) -> None:

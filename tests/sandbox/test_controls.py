@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import socket
 import time
 
 import httpx
 import pytest
 
 from cio_connector.facts import APP_REQUESTS_PER_SECOND, TRACK_REQUESTS_PER_SECOND
-from cio_connector.sandbox import SandboxServer
+from cio_connector.sandbox import DEMO_CREDENTIALS, SandboxServer, gateway
 
 
 def test_state_shows_people_events_segments_and_request_counts(
@@ -205,6 +207,43 @@ def test_every_request_fails_at_rate_one_with_the_api_error_body(
     track_response, app_response = track.put("/api/v1/customers/42", json={}), app.get("/v1/segments")
     assert (track_response.status_code, set(track_response.json())) == (503, {"meta"})
     assert app_response.status_code == 503 and app_response.json()["errors"][0]["status"] == "503"
+
+
+def test_a_dropped_request_is_read_to_its_end_before_the_connection_closes(
+    sandbox: SandboxServer, control: httpx.Client
+) -> None:
+    """Closing a socket with a request's bytes still unread sends a reset: the client then sees
+    "connection reset" instead of a server that closed without answering, whenever the body's
+    packet lands after the drop is decided (it did, on a busy machine). The sandbox reads the body
+    first, so with the headers alone the connection stays open."""
+    control.put("/faults", json={"drop_rate": 1})
+    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
+    body = b'{"plan":"pro"}'
+    auth = base64.b64encode(f"{DEMO_CREDENTIALS.site_id}:{DEMO_CREDENTIALS.track_api_key}".encode()).decode()
+    head = (f"PUT /api/v1/customers/42 HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(head)
+        time.sleep(0.2)  # time enough to decide the drop
+        raw.setblocking(False)
+        with pytest.raises(BlockingIOError):  # still open: waiting for the body, nothing sent
+            raw.recv(1024)
+        raw.setblocking(True)
+        raw.settimeout(5)
+        raw.sendall(body)
+        assert raw.recv(1024) == b""  # then closed, without a response
+
+
+def test_a_dropped_request_whose_body_never_comes_is_closed_after_a_while(
+    sandbox: SandboxServer, control: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gateway, "_DRAIN_SECONDS", 0.1)
+    control.put("/faults", json={"drop_rate": 1})
+    host, port = sandbox.url.removeprefix("http://").rsplit(":", 1)
+    head = f"PUT /api/v1/customers/42 HTTP/1.1\r\nHost: {host}\r\nContent-Length: 10\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(head)
+        assert raw.recv(1024) == b""  # closed, without a response, though the body never came
 
 
 def test_faults_spare_the_controls(control: httpx.Client) -> None:
