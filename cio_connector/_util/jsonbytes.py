@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 __all__ = ["compact_json", "json_size", "quick_dumps", "text_or_json_size", "value_json"]
@@ -26,15 +27,26 @@ _COMPACT = _encoder(True)
 _COMPACT_STRICT = _encoder(False)
 
 
+@cache
+def _orjson_dumps() -> Callable[..., bytes] | None:
+    """orjson's ``dumps``, imported with the first body encoded (loading the connector needs none);
+    None without orjson: the stdlib alone gives the same bytes."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    return orjson.dumps
+
+
 def _orjson() -> Callable[[Any], bytes] | None:
     """orjson's encoder set to refuse what the stdlib would write differently (subclasses of str,
     int, dict and list; dataclasses; dates): those go to ``default``, which it has none of."""
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - a declared dependency; the stdlib alone gives the same bytes
+    dumps = _orjson_dumps()
+    if dumps is None:  # pragma: no cover - a declared dependency
         return None
+    import orjson
+
     option = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-    dumps = orjson.dumps
     return lambda value: dumps(value, option=option)
 
 
@@ -80,8 +92,8 @@ def value_json(value: Any) -> bytes:
     such as a lone surrogate, and integers past 64 bits) goes through ``compact_json``."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
-        dumps = _DUMPS if _DUMPS is not None else _load_dumps()
-        if dumps is not False:
+        dumps = _orjson_dumps()
+        if dumps is not None:
             try:
                 return dumps(value)
             except TypeError:
@@ -89,25 +101,10 @@ def value_json(value: Any) -> bytes:
     return compact_json(value, allow_nan=False)
 
 
-_DUMPS: Any = None
-
-
 def quick_dumps() -> Callable[[Any], bytes] | None:
     """orjson's ``dumps`` (no options), or None without orjson: exactly the stdlib's bytes for one
     ``str``, ``int`` (raising ``TypeError`` past 64 bits), ``bool`` or ``None``, and nothing else."""
-    dumps = _DUMPS if _DUMPS is not None else _load_dumps()
-    return dumps if dumps is not False else None
-
-
-def _load_dumps() -> Any:
-    global _DUMPS
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - a declared dependency
-        _DUMPS = False
-    else:
-        _DUMPS = orjson.dumps
-    return _DUMPS
+    return _orjson_dumps()
 
 
 def json_size(value: Any) -> int:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._util.timestamps import unix_seconds
-from .._util.ulid import new_ulid
 from ..pipeline.registry import handler
 from ..pipeline.request import ApiRequest
 from ..pipeline.splice import Shape, spliced
-from .events import AUTO_EVENT_ID, event_extras
+from .events import event_extras, with_event_extras
 
 __all__ = ["ANONYMOUS_EVENTS_PATH", "track_anonymous_event"]
 
@@ -47,11 +45,5 @@ def track_anonymous_event(inputs: Mapping[str, Any]) -> ApiRequest:
     body: dict[str, Any] = {"name": inputs["name"].strip()}
     if inputs.get("anonymous_id") is not None:
         body["anonymous_id"] = inputs["anonymous_id"]
-    if inputs.get("mappings"):
-        body["data"] = dict(inputs["mappings"])
-    if inputs.get("timestamp") is not None:
-        body["timestamp"] = unix_seconds(inputs["timestamp"])
-    event_id = inputs.get("event_id")
-    if event_id:
-        body["id"] = new_ulid() if event_id == AUTO_EVENT_ID else event_id
+    with_event_extras(inputs, body, attributes="data")
     return ApiRequest("track", "POST", ANONYMOUS_EVENTS_PATH, json=body, field_map=tuple(_FIELDS.items()))

@@ -14,7 +14,9 @@ from ..pipeline.splice import Shape, Var
 from .identity import identifiers_from_shape, shaped_identifiers_template
 from .people import entity_request, entity_template, map_template
 
-__all__ = ["AUTO_EVENT_ID", "EVENT_ID_PATTERN", "event_extras", "track_event", "track_page", "track_screen"]
+__all__ = [
+    "AUTO_EVENT_ID", "EVENT_ID_PATTERN", "event_extras", "track_event", "track_page", "track_screen", "with_event_extras",
+]
 
 #: ``event_id: auto`` gives each built request a fresh ULID; the client's own retries resend that
 #: same request, so Customer.io drops a duplicate and an ambiguous failure can be retried safely.
@@ -32,8 +34,13 @@ def _event(inputs: Mapping[str, Any], action: str, name: str) -> dict[str, Any]:
         "action": action,
         "name": name,
     }
+    return with_event_extras(inputs, body)
+
+
+def with_event_extras(inputs: Mapping[str, Any], body: dict[str, Any], *, attributes: str = "attributes") -> dict[str, Any]:
+    """``body`` with the event's ``mappings`` (as ``attributes``), ``timestamp`` and ``id``, each when given."""
     if inputs.get("mappings"):
-        body["attributes"] = dict(inputs["mappings"])
+        body[attributes] = dict(inputs["mappings"])
     if inputs.get("timestamp") is not None:
         body["timestamp"] = unix_seconds(inputs["timestamp"])
     event_id = inputs.get("event_id")
@@ -47,7 +54,7 @@ def _strip(value: str) -> str:
 
 
 def event_extras(shape: Shape, body: dict[str, Any], *, attributes: str = "attributes") -> dict[str, Any] | None:
-    """``mappings``, ``timestamp`` and ``event_id`` added to ``body`` as ``_event`` adds them, for
+    """``mappings``, ``timestamp`` and ``event_id`` added to ``body`` as ``with_event_extras`` adds them, for
     inputs of ``shape``; None when whether one is sent depends on the record."""
     mappings = map_template(shape, "mappings")
     if mappings is None:

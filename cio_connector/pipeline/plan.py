@@ -120,13 +120,12 @@ class ActionPlan:
     # -- per record --------------------------------------------------------------------------
     def build(self, *, record: Any = None, context: Mapping[str, Any] | None = None) -> ApiRequest:
         """The request for one record; raises ``InputError`` with every problem."""
-        if context is None:
-            compiled = self._compiled
-            if compiled is None and not self._tiered:
-                if self._seen:
-                    compiled = self._tier_up()
-                self._seen = True
-        if context is None and compiled is not None:
+        compiled = self._compiled if context is None else None
+        if context is None and compiled is None and not self._tiered:
+            if self._seen:
+                compiled = self._tier_up()
+            self._seen = True
+        if compiled is not None:
             try:
                 request = compiled(record)
             except (TypeError, ValueError):  # a value the encoder refuses: explained by the general path

@@ -73,10 +73,9 @@ class Shape:
         """``key``'s value with a ``Var`` wherever a record's value goes (the whole value when it
         is read from the record). The same object each time: generated code that already holds
         the filled value of ``key`` reuses it where a body places this mirror unchanged."""
-        found = self.mirrors.get(key)
-        if found is None:
-            found = self.mirrors[key] = self._mirror(self.template[key], (key,))
-        return found
+        if key not in self.mirrors:
+            self.mirrors[key] = self._mirror(self.template[key], (key,))
+        return self.mirrors[key]
 
     def converted(self, key: str, convert: Callable[[Any], Any]) -> Any:
         """``convert`` of ``key``'s value: decided now for a constant (None when absent or null),
@@ -159,7 +158,8 @@ def request_lines(
         return None
     if writer.unreadable:
         return None
-    dumps = quick_dumps()  # orjson's, for the values it writes exactly as the stdlib does
+    found = quick_dumps()  # orjson's, for the values it writes exactly as the stdlib does
+    dumps = bind(names, found) if found is not None else None
     plain = bind(names, frozenset({str, int, bool, type(None)}))
     general = bind(names, value_json)
     joined = []
@@ -170,7 +170,7 @@ def request_lines(
         variable, var = piece
         if var.encode is None and dumps is not None:
             # An integer past 64 bits makes orjson raise TypeError: the plan then runs the handler.
-            joined.append(f"({bind(names, dumps)}({variable}) if type({variable}) in {plain} else {general}({variable}))")
+            joined.append(f"({dumps}({variable}) if type({variable}) in {plain} else {general}({variable}))")
         else:
             joined.append(f"{bind(names, var.encode or value_json)}({variable})")
     lines = [*writer.lines, f"    body = {literal}", f"    encoded = b''.join(({', '.join(joined)},))"]
